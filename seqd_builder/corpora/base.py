@@ -1,0 +1,115 @@
+"""The adapter interface: how a corpus on disk becomes a stream of native records.
+
+An adapter is small on purpose. It knows the corpus' layout and file formats and nothing else: label
+maps, scales, speaker tables and splits come from the corpus card, audio decoding and checks from the
+build pipeline. To add a corpus:
+
+1. write ``corpora/<name>.yaml`` (see ``corpora/ravdess.yaml``);
+2. subclass :class:`Adapter` in ``seqd_builder/corpora/<name>.py``, decorate it with
+   ``@register("<name>")``, and implement :meth:`Adapter.check_layout` and :meth:`Adapter.items`;
+3. add a test that builds a tiny tree with the corpus' real file names (``seqd_builder.testing``).
+
+``items`` yields a :class:`RawItem` per source utterance, or a :class:`Rejection` for a source line that
+cannot become one (malformed line, bad encoding). It must be deterministic (same tree → same order), so
+that an interrupted build resumes exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+from ..errors import CorpusLayoutError, UnknownLabelError
+from ..schema import RawItem, Rejection
+from .card import CorpusCard, load_card
+
+_REGISTRY: dict[str, type[Adapter]] = {}
+
+
+def register(name: str):
+    """Class decorator: make an adapter available to ``seqd build <name>``."""
+
+    def wrap(cls: type[Adapter]) -> type[Adapter]:
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+def adapter_names() -> list[str]:
+    _import_all()
+    return sorted(_REGISTRY)
+
+
+def get_adapter(name: str, root: str | Path, **options) -> Adapter:
+    """Instantiate the adapter for corpus ``name`` over the tree at ``root``."""
+    _import_all()
+    if name not in _REGISTRY:
+        raise UnknownLabelError("corpus", name, _REGISTRY, hint="run `seqd corpora` to list them")
+    return _REGISTRY[name](root, **options)
+
+
+def _import_all() -> None:
+    import importlib
+    import pkgutil
+
+    from .. import corpora
+
+    for info in pkgutil.iter_modules(corpora.__path__):
+        if info.name not in ("base", "card", "common"):
+            importlib.import_module(f"{corpora.__name__}.{info.name}")
+
+
+class Adapter(ABC):
+    """Reads one corpus as distributed. Subclasses set nothing but layout knowledge."""
+
+    name: ClassVar[str]
+
+    def __init__(self, root: str | Path, *, card: CorpusCard | None = None, **options):
+        self.root = Path(root).expanduser()
+        self.card = card or load_card(self.name)
+        self.options = {**self.card.options, **options}
+        if not self.root.is_dir():
+            raise CorpusLayoutError(self.name, self.root, self.layout_description(),
+                                    "no such folder" if not self.root.exists() else "a file")
+
+    # --- the interface ----------------------------------------------------------------------------
+
+    @classmethod
+    def layout_description(cls) -> str:
+        """One line describing the expected layout, for error messages and ``seqd corpora``."""
+        return "the corpus as distributed"
+
+    @abstractmethod
+    def check_layout(self) -> None:
+        """Raise :class:`CorpusLayoutError` (expected vs found) when ``root`` is not this corpus."""
+
+    @abstractmethod
+    def items(self) -> Iterator[RawItem | Rejection]:
+        """Every source utterance, in a deterministic order."""
+
+    def input_files(self) -> list[Path]:
+        """Annotation and metadata files whose checksums go into the build manifest."""
+        return []
+
+    # --- helpers for subclasses --------------------------------------------------------------------
+
+    def layout_error(self, found: str | list[str] | None = None) -> CorpusLayoutError:
+        if found is None:
+            found = [p.name + ("/" if p.is_dir() else "") for p in self.root.iterdir()]
+        return CorpusLayoutError(self.name, self.root, self.layout_description(), found)
+
+    def reject(self, native_id: str, source: str | Path, reason: str, detail: str,
+               line: int | None = None) -> Rejection:
+        return Rejection(id=f"{self.name}/{native_id}", corpus=self.name, source_file=str(source),
+                         line=line, reason=reason, detail=detail)
+
+    def rel(self, path: Path) -> str:
+        """A path relative to the corpus root, as recorded in reports (portable across machines)."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)

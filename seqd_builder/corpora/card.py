@@ -1,0 +1,301 @@
+"""Corpus cards: the declarative knowledge about one corpus, read from ``corpora/<name>.yaml``.
+
+A card holds what a curator may need to correct without touching code: licence and citation, the
+native label set and its map onto the unified taxonomy, intensity and VAD scales, speaker tables,
+transcripts keyed by text codes, official splits, evaluation protocols and the published counts the
+adapter checks against. :meth:`CorpusCard.normalise` is the one pure function that turns an adapter's
+:class:`~seqd_builder.schema.RawItem` into a unified :class:`~seqd_builder.schema.Utterance`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..assets import asset_dir
+from ..errors import ConfigError, UnknownLabelError
+from ..schema import CATEGORIES, GENDERS, RawItem, Split, Utterance, Vote
+
+_REQUIRED = ("name", "title", "language", "licence", "citation", "categories")
+_REDISTRIBUTION = ("allowed", "noncommercial", "restricted", "unclear")
+
+
+def _linear(value: float | None, lo: float, hi: float, what: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if not lo <= value <= hi:
+        raise UnknownLabelError(what, value, [f"a number in [{lo}, {hi}]"], file=where,
+                                hint="the card's scale does not admit this value: check the source "
+                                     "or the card's range")
+    return (float(value) - lo) / (hi - lo)
+
+
+@dataclass(frozen=True)
+class IntensityScale:
+    """Native intensity: ordinal ``levels`` (token → 1..N) or a continuous ``range`` [lo, hi]."""
+
+    levels: dict[str, int] | None = None
+    range: tuple[float, float] | None = None
+    description: str = ""
+
+    def __post_init__(self):
+        if (self.levels is None) == (self.range is None):
+            raise ConfigError("intensity: give exactly one of 'levels' (ordinal) or 'range' (continuous)")
+        if self.levels is not None and sorted(set(self.levels.values())) != list(
+                range(1, max(self.levels.values()) + 1)):
+            raise ConfigError(f"intensity.levels must use the levels 1..N without gaps, got "
+                              f"{sorted(set(self.levels.values()))}")
+
+    @property
+    def n_levels(self) -> int | None:
+        return max(self.levels.values()) if self.levels else None
+
+    def map(self, native: str | float | None, where: str) -> tuple[float | None, int | None]:
+        """(intensity in [0, 1], ordinal level) for a native token or value."""
+        if native is None:
+            return None, None
+        if self.levels is not None:
+            key = str(native)
+            if key not in self.levels:
+                raise UnknownLabelError("intensity level", native, self.levels, file=where)
+            level = self.levels[key]
+            return level / self.n_levels, level
+        return _linear(float(native), *self.range, "intensity", where), None
+
+
+@dataclass(frozen=True)
+class CorpusCard:
+    """A validated corpus card. Build one with :func:`load_card`."""
+
+    name: str
+    title: str
+    language: str
+    licence: dict[str, Any]
+    citation: str
+    categories: dict[str, str | None]
+    path: Path | None = None
+    description: str = ""
+    homepage: str = ""
+    languages: tuple[str, ...] = ()
+    audio: dict[str, Any] = field(default_factory=dict)
+    perceived_categories: dict[str, str | None] | None = None
+    vote_categories: dict[str, str | None] = field(default_factory=dict)
+    intensity: IntensityScale | None = None
+    dimensions: dict[str, Any] | None = None
+    genders: dict[str, str | None] = field(default_factory=dict)
+    speakers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    splits: dict[str, str] = field(default_factory=dict)
+    default_split: str = Split.TRAIN
+    official_split: bool = False
+    protocols: dict[str, Any] = field(default_factory=dict)
+    expected: dict[str, Any] = field(default_factory=dict)
+    phones: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        where = str(self.path or self.name)
+        for native, unified in {**self.categories, **(self.perceived_categories or {}),
+                                **self.vote_categories}.items():
+            if unified is not None and unified not in CATEGORIES:
+                raise UnknownLabelError("unified category", unified, CATEGORIES, file=where,
+                                        hint=f"fix the map entry for {native!r} in the card")
+        for token, gender in self.genders.items():
+            if gender is not None and gender not in GENDERS:
+                raise UnknownLabelError("gender", gender, GENDERS, file=where)
+        for spk, info in self.speakers.items():
+            if info.get("gender") is not None and info["gender"] not in GENDERS:
+                raise UnknownLabelError("gender", info["gender"], GENDERS, file=where,
+                                        hint=f"fix speaker {spk!r} in the card")
+        for token, split in {**self.splits, "(default)": self.default_split}.items():
+            Split.check(split, file=where)
+        red = self.licence.get("redistribution")
+        if red not in _REDISTRIBUTION:
+            raise UnknownLabelError("licence.redistribution", red, _REDISTRIBUTION, file=where)
+        if self.dimensions is not None:
+            lo, hi = self.dimensions.get("range", (None, None))
+            if lo is None or not hi > lo:
+                raise ConfigError(f"{where}: dimensions.range must be [low, high], got "
+                                  f"{self.dimensions.get('range')!r}")
+
+    # --- label mapping (pure) -------------------------------------------------------------------
+
+    def map_category(self, native: str | None, where: str = "", *, perceived: bool = False) -> str | None:
+        """Unified category for a native code; a mapped ``null`` means "no consensus"."""
+        if native is None:
+            return None
+        table = self.perceived_categories if perceived and self.perceived_categories else self.categories
+        if native not in table:
+            raise UnknownLabelError("perceived category" if perceived else "category", native, table,
+                                    file=where or self.path)
+        return table[native]
+
+    def map_vote_category(self, native: str | None) -> str | None:
+        """Unified primary category of a rater's label; unknown or free-text labels map to None.
+
+        Rater labels are auxiliary (the raw text is always kept in ``category_native``), so an
+        unknown one does not reject the utterance.
+        """
+        if not native:
+            return None
+        key = native.strip()
+        for table in (self.vote_categories, self.categories):
+            for k, v in table.items():
+                if k.lower() == key.lower():
+                    return v
+        return None
+
+    def map_gender(self, token: str | None, speaker: str | None, where: str = "") -> str | None:
+        if token is not None:
+            key = token.strip()
+            if key in GENDERS:
+                return key
+            if key not in self.genders:
+                raise UnknownLabelError("gender", token, [*GENDERS, *self.genders], file=where)
+            return self.genders[key]
+        if speaker is not None and speaker in self.speakers:
+            return self.speakers[speaker].get("gender")
+        return None
+
+    def map_dimension(self, value: float | None, what: str, where: str = "") -> float | None:
+        if value is None:
+            return None
+        if self.dimensions is None:
+            raise ConfigError(f"{self.path}: the card declares no dimensions scale, but {what}={value}")
+        return _linear(value, *self.dimensions["range"], what, where)
+
+    def map_split(self, token: str | None, where: str = "") -> str:
+        if token is None:
+            return self.default_split
+        if token not in self.splits:
+            raise UnknownLabelError("split", token, self.splits, file=where)
+        return self.splits[token]
+
+    def normalise(self, raw: RawItem) -> Utterance:
+        """Map a native item onto the unified schema. Raises :class:`UnknownLabelError`."""
+        from ..annotations import summarise_votes  # one merging implementation for every corpus
+
+        where = f"{raw.source_file}:{raw.source_line}" if raw.source_line else raw.source_file
+        category = self.map_category(raw.category, where)
+        perceived = None
+        if raw.category_perceived is not None and ":" not in raw.category_perceived:
+            perceived = self.map_category(raw.category_perceived, where, perceived=True)
+        intensity, level = (self.intensity.map(raw.intensity, where) if self.intensity
+                            else (None, None))
+        if raw.intensity is not None and self.intensity is None:
+            raise UnknownLabelError("intensity", raw.intensity, ["(none: the card declares no scale)"],
+                                    file=where)
+        votes = tuple(self._normalise_vote(v, where) for v in raw.votes)
+        distribution, agreement = (), raw.agreement
+        if votes:
+            summary = summarise_votes(votes)
+            distribution = summary.distribution
+            if agreement is None:
+                agreement = summary.agreement
+        speaker = raw.speaker if raw.speaker is not None else "unknown"
+        age = raw.age if raw.age is not None else self.speakers.get(speaker, {}).get("age")
+        return Utterance(
+            id=f"{self.name}/{raw.native_id}", corpus=self.name,
+            language=raw.language or self.language, speaker=f"{self.name}/{speaker}",
+            split=self.map_split(raw.split, where),
+            audio_path=str(raw.audio_path) if raw.audio_path is not None else None,
+            source_file=raw.source_file, source_line=raw.source_line, segment=raw.segment,
+            gender=self.map_gender(raw.gender, raw.speaker, where), age=age, text=raw.text,
+            category=category, category_native=raw.category,
+            category_perceived=perceived, category_perceived_native=raw.category_perceived,
+            intensity=intensity, intensity_level=level,
+            arousal=self.map_dimension(raw.arousal, "arousal", where),
+            valence=self.map_dimension(raw.valence, "valence", where),
+            dominance=self.map_dimension(raw.dominance, "dominance", where),
+            phones=tuple(raw.phones or ()), phone_alignment=raw.phone_alignment,
+            votes=votes, category_distribution=distribution, agreement=agreement,
+        )
+
+    def _normalise_vote(self, vote: Vote, where: str) -> Vote:
+        category = vote.category if vote.category is not None else self.map_vote_category(
+            vote.category_native)
+        intensity = None
+        if vote.intensity is not None and self.intensity is not None:
+            intensity = (vote.intensity / self.intensity.n_levels if self.intensity.levels
+                         else _linear(vote.intensity, *self.intensity.range, "vote intensity", where))
+        return dataclasses.replace(
+            vote, category=category, intensity=intensity,
+            arousal=self.map_dimension(vote.arousal, "vote arousal", where),
+            valence=self.map_dimension(vote.valence, "vote valence", where),
+            dominance=self.map_dimension(vote.dominance, "vote dominance", where))
+
+    # --- presentation -----------------------------------------------------------------------------
+
+    def scales(self) -> dict[str, Any]:
+        """The native scales, as recorded in the dataset card."""
+        out: dict[str, Any] = {}
+        if self.intensity is not None:
+            out["intensity"] = ({"type": "ordinal", "levels": self.intensity.levels,
+                                 "normalised": "level / number of levels"}
+                                if self.intensity.levels else
+                                {"type": "continuous", "range": list(self.intensity.range),
+                                 "normalised": "(x - low) / (high - low)"})
+            if self.intensity.description:
+                out["intensity"]["description"] = self.intensity.description
+        if self.dimensions is not None:
+            out["dimensions"] = {"range": list(self.dimensions["range"]),
+                                 "normalised": "(x - low) / (high - low)",
+                                 **{k: v for k, v in self.dimensions.items() if k != "range"}}
+        return out
+
+
+def card_path(name: str) -> Path:
+    return asset_dir("corpora") / f"{name}.yaml"
+
+
+def available_cards() -> list[str]:
+    return sorted(p.stem for p in asset_dir("corpora").glob("*.yaml"))
+
+
+def load_card(name_or_path: str | Path) -> CorpusCard:
+    """Read and validate a corpus card by corpus name or by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = card_path(str(name_or_path))
+    if not path.is_file():
+        raise UnknownLabelError("corpus", str(name_or_path), available_cards(),
+                                hint="run `seqd corpora` for the supported corpora")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("a corpus card must be a mapping", file=path)
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise ConfigError(f"missing required fields: {', '.join(missing)}", file=path)
+    known = {f.name for f in dataclasses.fields(CorpusCard)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown fields {', '.join(unknown)}; valid: {', '.join(sorted(known))}",
+                          file=path)
+    data = dict(data)
+    # YAML reads 01 as 1 and "01" as "01": native codes are strings, whatever the curator typed.
+    for key in ("categories", "perceived_categories", "vote_categories", "genders", "texts", "splits"):
+        if data.get(key) is not None:
+            data[key] = {str(k): v for k, v in data[key].items()}
+    if data.get("speakers"):
+        data["speakers"] = {str(k): dict(v or {}) for k, v in data["speakers"].items()}
+    if data.get("intensity") is not None:
+        spec = dict(data["intensity"])
+        if spec.get("levels") is not None:
+            spec["levels"] = {str(k): int(v) for k, v in spec["levels"].items()}
+        if spec.get("range") is not None:
+            spec["range"] = tuple(float(x) for x in spec["range"])
+        data["intensity"] = IntensityScale(**spec)
+    if data.get("languages"):
+        data["languages"] = tuple(data["languages"])
+    data["citation"] = str(data["citation"]).strip()
+    try:
+        return CorpusCard(path=path, **data)
+    except TypeError as exc:
+        raise ConfigError(str(exc), file=path) from exc
