@@ -1,0 +1,104 @@
+"""Benchmark tasks, declared in ``benchmark/tasks/<name>.yaml``.
+
+A task fixes everything that makes two results comparable: the dataset config (corpus), the label set
+(fine categories or a coarse map over them), the protocol (a protocol name of the corpus card), the
+targets, the primary metric and the fold-averaging rule. Models and upstreams vary; tasks do not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..assets import asset_dir
+from ..errors import ConfigError, UnknownLabelError
+from ..schema import CATEGORIES
+
+TARGETS = ("category", "intensity", "vad", "phones", "gender")
+METRICS = ("wa", "ua", "macro_f1", "ccc_mean", "ccc_arousal", "ccc_valence", "ccc_dominance")
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    title: str
+    corpus: str
+    protocol: str
+    targets: tuple[str, ...]
+    primary_metric: str
+    metrics: tuple[str, ...]
+    classes: tuple[str, ...] = ()
+    label_map: dict[str, str] = field(default_factory=dict)
+    n_folds: int | None = None
+    averaging: str = "unweighted mean over folds"
+    description: str = ""
+    synthetic: bool = False
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        where = self.path or self.name
+        for t in self.targets:
+            if t not in TARGETS:
+                raise UnknownLabelError("target", t, TARGETS, file=where)
+        for m in (*self.metrics, self.primary_metric):
+            if m not in METRICS:
+                raise UnknownLabelError("metric", m, METRICS, file=where)
+        if self.primary_metric not in self.metrics:
+            raise ConfigError(f"primary_metric {self.primary_metric!r} must be one of metrics "
+                              f"{list(self.metrics)}", file=where)
+        for src, dst in self.label_map.items():
+            if src not in CATEGORIES:
+                raise UnknownLabelError("category", src, CATEGORIES, file=where)
+            if dst not in self.classes:
+                raise UnknownLabelError("class", dst, self.classes, file=where)
+        for c in self.classes:
+            if c not in CATEGORIES and c not in self.label_map.values():
+                raise UnknownLabelError("class", c, CATEGORIES, file=where)
+        if "category" in self.targets and not self.classes:
+            raise ConfigError("a category task must list its classes", file=where)
+
+    def class_of(self, category: str | None) -> str | None:
+        """The task class of a unified category, or None when the task leaves it out."""
+        if category is None:
+            return None
+        category = self.label_map.get(category, category)
+        return category if category in self.classes else None
+
+
+def task_dir() -> Path:
+    return asset_dir("benchmark", "tasks")
+
+
+def list_tasks() -> list[str]:
+    return sorted(p.stem for p in task_dir().glob("*.yaml"))
+
+
+def load_task(name_or_path: str | Path) -> Task:
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = task_dir() / f"{name_or_path}.yaml"
+    if not path.is_file():
+        raise UnknownLabelError("task", str(name_or_path), list_tasks(),
+                                hint="run `seqd bench list` for the tasks")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
+    data = dict(data or {})
+    labels = data.pop("labels", {}) or {}
+    known = {f.name for f in dataclasses.fields(Task)} - {"classes", "label_map", "path"}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"unknown fields {sorted(unknown)}; valid: {sorted(known | {'labels'})}",
+                          file=path)
+    try:
+        return Task(path=path, classes=tuple(labels.get("classes", ())),
+                    label_map=dict(labels.get("map", {}) or {}),
+                    targets=tuple(data.pop("targets")), metrics=tuple(data.pop("metrics")), **data)
+    except (TypeError, KeyError) as exc:
+        raise ConfigError(f"invalid task file: {exc}", file=path) from exc

@@ -1,0 +1,189 @@
+"""Evaluation protocols declared in corpus cards, turned into fold assignments.
+
+Folds are data, not code: a card's ``protocols`` section names each protocol and its kind, and this
+module turns it into train/validation/test index sets over a dataset's rows, checking the promise the
+card makes (``speaker_independent: true`` means no speaker is in two roles of one fold). Kinds:
+
+``speaker_folds``
+    ``folds: {name: [native speaker ids]}``: each fold tests its speakers (EmoBox-style k-fold).
+``leave_one_speaker_out``
+    one fold per speaker (EmoDB, CASIA).
+``leave_one_group_out``
+    ``group: <regex>``: group 1 of the regex over the native speaker id names the group
+    (IEMOCAP's sessions: ``"^(Ses0[1-5])"``).
+``official_split``
+    the ``split`` column: ``train``/``validation``/``test`` lists of split names (MSP-Podcast, ESD).
+
+For the fold kinds the validation set (early stopping) is the next fold's test group in cyclic order,
+taken out of the training set, unless the card sets ``validation: none``. The rule is in code, not left
+to shell loops, so every submission is evaluated the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, ProtocolError, UnknownLabelError
+
+KINDS = ("speaker_folds", "leave_one_speaker_out", "leave_one_group_out", "official_split")
+UNKNOWN_SPEAKERS = frozenset({"unknown", "Unknown"})
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Row indices of one fold (into the dataset the protocol was applied to)."""
+
+    name: str
+    train: np.ndarray
+    validation: np.ndarray
+    test: np.ndarray
+    test_groups: tuple[str, ...] = ()
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One protocol of a corpus card. Build with :meth:`from_card`."""
+
+    corpus: str
+    name: str
+    kind: str
+    speaker_independent: bool = True
+    description: str = ""
+    folds_spec: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    group: str | None = None
+    validation: str = "next_fold"
+    splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise UnknownLabelError("protocol kind", self.kind, KINDS,
+                                    hint=f"fix protocol {self.name!r} in corpora/{self.corpus}.yaml")
+        if self.kind == "speaker_folds" and not self.folds_spec:
+            raise ConfigError(f"protocol {self.name!r} of {self.corpus}: speaker_folds needs 'folds'")
+        if self.kind == "leave_one_group_out":
+            if not self.group:
+                raise ConfigError(f"protocol {self.name!r} of {self.corpus}: needs a 'group' regex")
+            re.compile(self.group)
+        if self.kind == "official_split" and "test" not in self.splits:
+            raise ConfigError(f"protocol {self.name!r} of {self.corpus}: official_split needs 'test'")
+        if self.validation not in ("next_fold", "none"):
+            raise UnknownLabelError("validation rule", self.validation, ("next_fold", "none"))
+        if self.kind == "speaker_folds":
+            seen: dict[str, str] = {}
+            for fold, speakers in self.folds_spec.items():
+                for spk in speakers:
+                    if spk in seen:
+                        raise ProtocolError(f"protocol {self.name!r} of {self.corpus}: speaker {spk!r} "
+                                            f"is in folds {seen[spk]!r} and {fold!r}")
+                    seen[spk] = fold
+
+    @classmethod
+    def from_card(cls, card, name: str) -> Protocol:
+        if name not in card.protocols:
+            raise UnknownLabelError("protocol", name, card.protocols,
+                                    file=card.path, hint="protocols are declared in the corpus card")
+        spec = dict(card.protocols[name])
+        kind = spec.pop("kind", None)
+        folds = {str(k): tuple(str(s) for s in v) for k, v in (spec.pop("folds", None) or {}).items()}
+        splits = {k: tuple(v if isinstance(v, list) else [v])
+                  for k in ("train", "validation", "test") if (v := spec.pop(k, None)) is not None}
+        allowed = {"speaker_independent", "description", "group", "validation", "published"}
+        unknown = set(spec) - allowed
+        if unknown:
+            raise ConfigError(f"protocol {name!r}: unknown fields {sorted(unknown)}; valid: "
+                              f"{sorted(allowed | {'kind', 'folds', 'train', 'validation', 'test'})}",
+                              file=card.path)
+        return cls(corpus=card.name, name=name, kind=kind,
+                   speaker_independent=spec.get("speaker_independent", True),
+                   description=spec.get("description", ""), folds_spec=folds, group=spec.get("group"),
+                   validation=spec.get("validation", "next_fold") if kind != "official_split" else "none",
+                   splits=splits)
+
+    # --- applying the protocol ---------------------------------------------------------------------
+
+    def _native(self, speaker: str) -> str:
+        prefix = f"{self.corpus}/"
+        return speaker[len(prefix):] if speaker.startswith(prefix) else speaker
+
+    def groups(self, speakers: Sequence[str]) -> list[str | None]:
+        """The fold group of each row (None: in no test group, e.g. an unknown speaker)."""
+        native = [self._native(s) for s in speakers]
+        if self.kind == "leave_one_speaker_out":
+            return [None if s in UNKNOWN_SPEAKERS else s for s in native]
+        if self.kind == "leave_one_group_out":
+            pattern = re.compile(self.group)
+            out = []
+            for s in native:
+                m = pattern.search(s)
+                out.append(m.group(1) if m else None)
+            return out
+        if self.kind == "speaker_folds":
+            lookup = {spk: fold for fold, spks in self.folds_spec.items() for spk in spks}
+            return [lookup.get(s) for s in native]
+        raise ProtocolError(f"protocol {self.name!r} is an official split, it has no groups")
+
+    def folds(self, speakers: Sequence[str], splits: Sequence[str] | None = None) -> list[Fold]:
+        """Fold assignments over rows with these speakers (and split names, for official splits)."""
+        if self.kind == "official_split":
+            if splits is None:
+                raise ProtocolError(f"protocol {self.name!r} needs the rows' split names")
+            split_arr = np.asarray(splits)
+            idx = {role: np.flatnonzero(np.isin(split_arr, names)) for role, names in self.splits.items()}
+            fold = Fold(self.name, idx.get("train", np.array([], int)),
+                        idx.get("validation", np.array([], int)), idx["test"],
+                        tuple(self.splits["test"]))
+            folds = [fold]
+        else:
+            groups = self.groups(speakers)
+            order = (list(self.folds_spec) if self.kind == "speaker_folds"
+                     else sorted({g for g in groups if g is not None}))
+            missing = [g for g in order if g not in set(groups)]
+            if self.kind == "speaker_folds" and missing:
+                raise ProtocolError(f"protocol {self.name!r} of {self.corpus}: folds {missing} match no "
+                                    f"speaker in the data")
+            garr = np.array([g if g is not None else "\0" for g in groups], dtype=object)
+            folds = []
+            for i, group in enumerate(order):
+                test = np.flatnonzero(garr == group)
+                if self.validation == "next_fold" and len(order) > 1:
+                    vgroup = order[(i + 1) % len(order)]
+                    validation = np.flatnonzero(garr == vgroup)
+                else:
+                    vgroup, validation = None, np.array([], int)
+                train = np.flatnonzero((garr != group) & (garr != vgroup))
+                folds.append(Fold(str(group), train, validation, test, (str(group),)))
+        if self.speaker_independent:
+            check_speaker_disjoint(self, folds, speakers)
+        return folds
+
+
+def check_speaker_disjoint(protocol: Protocol, folds: Sequence[Fold], speakers: Sequence[str]) -> None:
+    """Raise :class:`ProtocolError` when a fold puts one known speaker in two roles."""
+    spk = np.asarray([protocol._native(s) for s in speakers], dtype=object)
+    for fold in folds:
+        sets = {role: set(spk[getattr(fold, role)]) - UNKNOWN_SPEAKERS
+                for role in ("train", "validation", "test")}
+        for a, b in (("train", "test"), ("train", "validation"), ("validation", "test")):
+            shared = sets[a] & sets[b]
+            if shared:
+                raise ProtocolError(
+                    f"protocol {protocol.name!r} of {protocol.corpus} claims to be speaker-independent, "
+                    f"but fold {fold.name!r} has speakers in both {a} and {b}: "
+                    f"{', '.join(sorted(shared)[:10])}",
+                    hint="fix the protocol's folds in the corpus card or set speaker_independent: false")
+
+
+def protocol_summary(card) -> list[dict[str, Any]]:
+    """Protocols of a card as plain dicts, for the dataset card."""
+    return [{"name": name, **{k: v for k, v in spec.items() if k != "folds"},
+             **({"folds": {str(k): list(map(str, v)) for k, v in spec["folds"].items()}}
+                if "folds" in spec else {})}
+            for name, spec in card.protocols.items()]
