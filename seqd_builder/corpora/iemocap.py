@@ -1,0 +1,313 @@
+"""IEMOCAP as distributed by USC SAIL (``IEMOCAP_full_release/``).
+
+What is read, per session ``Session{1..5}``:
+
+* ``dialog/EmoEvaluation/*.txt`` (files only: the sub-folders ``Categorical/``, ``Attribute/``,
+  ``Self-evaluation/`` hold per-rater copies and .anvil files). One block per speaker turn: a TAB-separated
+  summary line ``[start - end]  id  code  [V, A, D]`` then the raters' lines, ``C-<rater>:`` categories
+  (several per line, full words) and ``A-<rater>:`` ``val n; act n; dom  n;``.
+* ``dialog/transcriptions/<dialog>.txt``: ``<id> [start-end]: text`` lines (others ignored).
+* ``sentences/wav/<dialog>/<id>.wav`` (not opened here) and ``sentences/ForcedAlignment/<dialog>/<id>.phseg``.
+
+Mapping decisions (the label maps themselves are in ``corpora/iemocap.yaml``):
+
+* Speaker = session + the first letter of the id's last ``_`` token (``Ses03M_impro05a_F012`` is the
+  female actor ``Ses03F``). The letter in ``Ses03M`` names the actor wearing MoCap markers, and fixed
+  character indices break on ``impro05a``/``script01_1b`` dialogs.
+* The summary's mean ``[V, A, D]`` (valence first!) goes to valence/arousal/dominance on the native 1-5 scale.
+* Each C-line becomes one :class:`Vote` per listed category with weight 1/n, so a rater who ticked
+  ``Neutral; Anger;`` counts half for each and every rater weighs 1 in ``category_distribution``;
+  ``category_native`` keeps the whole line. Each A-line is one vote with the three ratings. Raters
+  ``F*``/``M*`` are the actors: their lines are self-ratings when the letter is the speaker's
+  (``self_rating``); actor rater ids are prefixed with the session (``Ses01:C-F1``) because
+  they name different people in each session.
+* ``agreement`` is the (weighted) share of the evaluators' categorical votes for the top category, with
+  self-ratings left out as in the corpus' own consensus.
+* Transcripts: bracketed tags such as ``[LAUGHTER]`` are stripped from ``text``; lines that are not
+  valid UTF-8 are decoded with the card's fallback encodings and counted.
+
+Problems that do not cost an utterance (a fallback decode, an unrecognised rater line, an unreadable
+alignment) are listed by :meth:`IemocapAdapter.parse_warnings`; differences from the card's published
+counts by :meth:`IemocapAdapter.count_warnings`. Both are complete once :meth:`items` is exhausted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..annotations.votes import summarise_votes
+from ..errors import SeqdError
+from ..schema import RawItem, Rejection, Vote
+from .base import Adapter, register
+
+SESSIONS = tuple(f"Session{k}" for k in range(1, 6))
+
+_SUMMARY = re.compile(
+    r"^\[(?P<start>\d+(?:\.\d+)?)\s*-\s*(?P<end>\d+(?:\.\d+)?)\]\t+(?P<id>\S+)\t+(?P<code>\S+)\t+"
+    r"\[(?P<v>\d+(?:\.\d+)?),\s*(?P<a>\d+(?:\.\d+)?),\s*(?P<d>\d+(?:\.\d+)?)\]\s*$")
+_UTT_ID = re.compile(r"^Ses0[1-5][MF]_(?:impro|script)\w*_[MF][X\d]{2}\d$")
+_ID_LIKE = re.compile(r"Ses0[1-5][MF]_\w+")
+_RATER = re.compile(r"^(?P<kind>[CA])-(?P<rater>[A-Z]+\d*):\s*(?P<body>[^()]*?)\s*(?:\((?P<comment>.*)\))?\s*$")
+_DIM = re.compile(r"\b(val|act|dom)\s+(\d+(?:\.\d+)?)\s*;?")
+_TRANSCRIPT = re.compile(r"^(?P<id>\S+)\s+\[(?P<start>[\d.]+)-(?P<end>[\d.]+)\]:\s?(?P<text>.*)$")
+_TAG = re.compile(r"\[\w+\]")
+
+
+def speaker_of(utt_id: str) -> tuple[str, str]:
+    """(speaker, gender letter) of an utterance id: session + letter of the LAST ``_`` token.
+
+    >>> speaker_of("Ses03M_impro05a_F012")
+    ('Ses03F', 'F')
+    >>> speaker_of("Ses05M_script01_1b_M020")
+    ('Ses05M', 'M')
+    """
+    letter = utt_id.rsplit("_", 1)[-1][:1]
+    return f"{utt_id[:5]}{letter}", letter
+
+
+def clean_transcript(text: str) -> str | None:
+    """Transcript text with bracketed tags (``[LAUGHTER]``, ``[BREATHING]``) removed; None if empty."""
+    cleaned = " ".join(_TAG.sub(" ", text).split())
+    return cleaned or None
+
+
+@register("iemocap")
+class IemocapAdapter(Adapter):
+    """Reads ``IEMOCAP_full_release/`` (or any folder holding ``Session1`` … ``Session5``)."""
+
+    @classmethod
+    def layout_description(cls) -> str:
+        return ("Session{1..5}/dialog/EmoEvaluation/*.txt with dialog/transcriptions/ and "
+                "sentences/wav/<dialog>/<utt>.wav (the IEMOCAP_full_release folder)")
+
+    def check_layout(self) -> None:
+        if not self._sessions():
+            nested = self.root / "IEMOCAP_full_release"
+            raise self.layout_error() if not nested.is_dir() else self.layout_error(
+                f"a nested IEMOCAP_full_release/ folder: point --root at {nested}")
+
+    def _sessions(self) -> list[Path]:
+        return [self.root / s for s in SESSIONS if (self.root / s / "dialog" / "EmoEvaluation").is_dir()]
+
+    def input_files(self) -> list[Path]:
+        files = []
+        for session in self._sessions():
+            files += self._evaluation_files(session)
+            files += sorted(p for p in (session / "dialog" / "transcriptions").glob("*.txt") if p.is_file())
+        return files
+
+    @staticmethod
+    def _evaluation_files(session: Path) -> list[Path]:
+        return sorted(p for p in (session / "dialog" / "EmoEvaluation").glob("*.txt") if p.is_file())
+
+    # --- the stream -------------------------------------------------------------------------------
+
+    def items(self) -> Iterator[RawItem | Rejection]:
+        self.check_layout()
+        self._parse_warnings: list[str] = []
+        self._found: Counter = Counter()
+        self._codes: Counter = Counter()
+        self._dialogs: Counter = Counter()
+        self._fallback_lines = 0
+        self._listings: dict[str, frozenset[str]] = {}
+        self._folders: dict[tuple[str, ...], Path] = {}
+        self._vote_words = {k.lower(): v for k, v in {**self.card.categories,
+                                                     **self.card.vote_categories}.items()}
+        for session in self._sessions():
+            for path in self._evaluation_files(session):
+                self._dialogs[session.name] += 1
+                texts = self._transcripts(session, path.stem)
+                yield from self._dialog_items(session, path, texts)
+        self._done = True
+
+    def _dialog_items(self, session: Path, path: Path, texts: dict[str, str | None]
+                      ) -> Iterator[RawItem | Rejection]:
+        source = self.rel(path)
+        block: dict | None = None
+        rejected_turn = False  # rater lines of a rejected turn go with it
+        for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+            line, fallback = self._decode(raw)
+            if line.startswith("["):
+                if block is not None:
+                    yield self._finish(block, session, texts)
+                block, rejected_turn = None, True
+                match = _SUMMARY.match(line)
+                utt = match["id"] if match else (_ID_LIKE.search(line) or [f"{path.stem}@{number}"])[0]
+                if fallback:
+                    yield self.reject(utt, source, "bad_encoding",
+                                      f"summary line is not valid UTF-8: {line.strip()!r}", number)
+                elif match is None or not _UTT_ID.match(match["id"]):
+                    yield self.reject(utt, source, "malformed_line",
+                                      f"{source}:{number}: expected '[start - end]<TAB>id<TAB>code<TAB>"
+                                      f"[V, A, D]', got {line.strip()!r}", number)
+                else:
+                    block = {"match": match, "line": number, "source": source, "raters": []}
+                    rejected_turn = False
+                continue
+            stripped = line.strip()
+            if not stripped or stripped.startswith("%") or (block is None and rejected_turn):
+                continue
+            if block is None:
+                self._parse_warnings.append(f"{source}:{number}: line outside any turn ignored: "
+                                            f"{stripped[:80]!r}")
+                continue
+            rater = _RATER.match(stripped)
+            if rater is None:
+                self._parse_warnings.append(f"{source}:{number}: unrecognised rater line ignored: "
+                                            f"{stripped[:80]!r}")
+                continue
+            block["raters"].append((number, rater))
+        if block is not None:
+            yield self._finish(block, session, texts)
+
+    def _finish(self, block: dict, session: Path, texts: dict[str, str | None]) -> RawItem:
+        match, source = block["match"], block["source"]
+        utt = match["id"]
+        speaker, letter = speaker_of(utt)
+        dialog = utt.rsplit("_", 1)[0]
+        start, end = float(match["start"]), float(match["end"])
+        votes = tuple(v for number, m in block["raters"]
+                      for v in self._votes(m, letter, utt[:5], f"{source}:{number}"))
+        audio = self._folder(session, "sentences/wav", dialog) / f"{utt}.wav"
+        segment = None
+        if not self._exists(audio) and self.options.get("dialog_wav_fallback", True):
+            whole = self._folder(session, "dialog/wav") / f"{dialog}.wav"
+            if self._exists(whole) and end > start:
+                self._parse_warnings.append(f"{source}:{block['line']}: {utt}: no sentence wav, cut "
+                                            f"[{start}, {end}] s from {self.rel(whole)}")
+                audio, segment = whole, (start, end)
+        if utt not in texts:
+            self._parse_warnings.append(f"{source}:{block['line']}: {utt}: no transcript line")
+        self._found[session.name] += 1
+        self._codes[match["code"]] += 1
+        evaluators = [v for v in votes if v.category is not None]
+        agreement = summarise_votes(evaluators, exclude_self=True).agreement if evaluators else None
+        return RawItem(
+            native_id=utt, audio_path=audio, source_file=source, source_line=block["line"],
+            speaker=speaker, gender=letter, text=texts.get(utt), category=match["code"],
+            valence=float(match["v"]), arousal=float(match["a"]), dominance=float(match["d"]),
+            votes=votes, agreement=agreement, segment=segment,
+            phone_alignment=self._alignment(session, dialog, utt))
+
+    def _votes(self, m: re.Match, speaker_letter: str, session_tag: str, where: str) -> list[Vote]:
+        kind, rater = m["kind"], m["rater"]
+        actor = rater[:1] in ("F", "M")
+        rater_id = f"{session_tag}:{kind}-{rater}" if actor else f"{kind}-{rater}"
+        self_rating = actor and rater[:1] == speaker_letter
+        body = m["body"]
+        if kind == "C":
+            words = [w.strip() for w in body.split(";") if w.strip()]
+            native = "; ".join(words)
+            if not words:
+                return [Vote(rater_id, category_native=None, self_rating=self_rating)]
+            return [Vote(rater_id, category=self._vote_words.get(w.lower()), category_native=native,
+                         self_rating=self_rating, weight=1.0 / len(words)) for w in words]
+        values = {key: float(value) for key, value in _DIM.findall(body)}
+        if not values:
+            self._parse_warnings.append(f"{where}: dimensional line without val/act/dom ignored: {body!r}")
+            return []
+        return [Vote(rater_id, valence=values.get("val"), arousal=values.get("act"),
+                     dominance=values.get("dom"), self_rating=self_rating)]
+
+    def _alignment(self, session: Path, dialog: str, utt: str):
+        path = self._folder(session, "sentences/ForcedAlignment", dialog) / f"{utt}.phseg"
+        if not self._exists(path):
+            return None
+        try:
+            from ..phones.readers import read_phseg  # the phones package's reader (optional here)
+        except ImportError:
+            self._parse_warnings.append(f"{self.rel(path)}: phone readers not installed, alignment skipped")
+            return None
+        try:
+            return tuple(read_phseg(path))
+        except SeqdError as exc:
+            self._parse_warnings.append(f"alignment not read: {exc}")
+            return None
+
+    def _folder(self, session: Path, *parts: str) -> Path:
+        key = (session.name, *parts)
+        if key not in self._folders:
+            self._folders[key] = session.joinpath(*parts)
+        return self._folders[key]
+
+    def _exists(self, path: Path) -> bool:
+        """``path.is_file()`` from one listing per folder (10,039 stat calls are slow on network disks)."""
+        folder = str(path.parent)
+        if folder not in self._listings:
+            try:
+                with os.scandir(folder) as entries:
+                    self._listings[folder] = frozenset(e.name for e in entries if e.is_file())
+            except OSError:  # no such folder
+                self._listings[folder] = frozenset()
+        return path.name in self._listings[folder]
+
+    def _decode(self, raw: bytes) -> tuple[str, bool]:
+        """A line as text, and whether it needed a fallback encoding (it was not valid UTF-8)."""
+        try:
+            return raw.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+        for encoding in self.options.get("fallback_encodings", ["latin-1"]):
+            try:
+                return raw.decode(encoding), True
+            except UnicodeDecodeError:
+                continue
+        return raw.decode("latin-1"), True
+
+    def _transcripts(self, session: Path, dialog: str) -> dict[str, str | None]:
+        path = session / "dialog" / "transcriptions" / f"{dialog}.txt"
+        if not path.is_file():
+            self._parse_warnings.append(f"{self.rel(path)}: no transcript file for dialog {dialog}")
+            return {}
+        out: dict[str, str | None] = {}
+        for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
+            line, fallback = self._decode(raw)
+            match = _TRANSCRIPT.match(line.strip())
+            if match is None or not _UTT_ID.match(match["id"]):
+                continue  # non-utterance lines (noise, other-speaker notes) carry no turn id
+            if fallback:
+                self._fallback_lines += 1
+                self._parse_warnings.append(f"{self.rel(path)}:{number}: not valid UTF-8, decoded "
+                                            f"with a fallback encoding")
+            out[match["id"]] = clean_transcript(match["text"])
+        return out
+
+    # --- reports ----------------------------------------------------------------------------------
+
+    def _require_done(self) -> None:
+        if not getattr(self, "_done", False):
+            raise SeqdError(f"{self.name}: exhaust items() before asking for its warnings")
+
+    def parse_warnings(self) -> list[str]:
+        """Handled problems, each with file:line (fallback decodes, ignored lines, missing transcripts)."""
+        self._require_done()
+        return list(self._parse_warnings)
+
+    @property
+    def fallback_decoded_lines(self) -> int:
+        """Transcript lines that were not valid UTF-8 (decoded with a fallback encoding)."""
+        self._require_done()
+        return self._fallback_lines
+
+    def count_warnings(self) -> list[str]:
+        """Differences between what ``items()`` found and the card's published counts."""
+        self._require_done()
+        expected = self.card.expected
+        out = []
+        total = sum(self._found.values())
+        if expected.get("utterances") is not None and total != expected["utterances"]:
+            out.append(f"utterances: expected {expected['utterances']}, found {total}")
+        if expected.get("dialogs") is not None and sum(self._dialogs.values()) != expected["dialogs"]:
+            out.append(f"dialogs (EmoEvaluation files): expected {expected['dialogs']}, "
+                       f"found {sum(self._dialogs.values())}")
+        for session, n in (expected.get("per_session") or {}).items():
+            if self._found.get(session, 0) != n:
+                out.append(f"{session} utterances: expected {n}, found {self._found.get(session, 0)}")
+        for code, n in (expected.get("categories_native") or {}).items():
+            if self._codes.get(code, 0) != n:
+                out.append(f"consensus code {code!r}: expected {n}, found {self._codes.get(code, 0)}")
+        return out
