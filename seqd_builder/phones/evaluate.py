@@ -70,12 +70,21 @@ def pair_segments(gold: list[PhoneSegment], hyp: list[PhoneSegment]) -> list[tup
     return pairs[::-1]
 
 
+def signed_boundaries(gold: list[PhoneSegment], hyp: list[PhoneSegment]
+                      ) -> tuple[list[tuple[str, str, float]], int]:
+    """(left class, right class, hypothesis minus gold start in s) for each paired boundary, with
+    the classes of the hypothesis' segments on either side (what an aligner knows at run time), and
+    the number of gold boundaries."""
+    gold, hyp = merge_pauses(gold), merge_pauses(hyp)
+    out = [(broad_class(hyp[j - 1].phone), broad_class(hyp[j].phone), hyp[j].start - gold[i].start)
+           for i, j in pair_segments(gold, hyp) if i > 0 and j > 0]
+    return out, max(len(gold) - 1, 0)
+
+
 def boundary_errors(gold: list[PhoneSegment], hyp: list[PhoneSegment]) -> tuple[np.ndarray, int]:
     """Absolute start-time errors (s) of paired segments, and the number of gold boundaries."""
-    gold, hyp = merge_pauses(gold), merge_pauses(hyp)
-    errors = [abs(gold[i].start - hyp[j].start) for i, j in pair_segments(gold, hyp)
-              if i > 0 and j > 0]
-    return np.asarray(errors, dtype=float), max(len(gold) - 1, 0)
+    signed, n_gold = signed_boundaries(gold, hyp)
+    return np.asarray([abs(e) for _, _, e in signed], dtype=float), n_gold
 
 
 @dataclass(frozen=True)
