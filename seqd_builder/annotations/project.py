@@ -231,10 +231,10 @@ class Project:
 
     def spellings(self) -> list[str]:
         """What a sheet may write as a category, for error messages."""
-        out = []
+        out: list[str] = []
         for lb in self.labels:
             out += [lb.code, *lb.aliases, *(f"{p}…" for p in lb.prefixes)]
-        return out
+        return list(dict.fromkeys(out))
 
     # --- raters --------------------------------------------------------------------------------
 

@@ -128,11 +128,12 @@ def simulate_raters(truth, *, seed: int = 0, raters: Sequence[SimulatedRater] = 
 def write_demo_project(path: str | Path, categories: Iterable[str], *,
                        intensity_levels: Sequence[str] = ("low", "medium", "high"),
                        dimension_range: tuple[float, float] | None = (1.0, 5.0),
-                       raters: Sequence[SimulatedRater] = DEFAULT_RATERS,
+                       raters: Sequence[SimulatedRater] = DEFAULT_RATERS, language: str = "en",
                        extra: Mapping | None = None) -> Path:
     """Write a project file whose labels are the unified ``categories`` themselves, for
     :func:`simulate_raters` output; merge rules: plurality, ties kept, at least 3 raters, median
-    intensity of the consensus raters, mean VAD."""
+    intensity of the consensus raters, mean VAD. ``language`` goes into the corpus card; ``extra``
+    adds or replaces top-level project fields (e.g. ``{"corpus": {...}}``)."""
     import yaml
 
     categories = list(categories)
@@ -154,10 +155,11 @@ def write_demo_project(path: str | Path, categories: Iterable[str], *,
                   "min_agreement": 0.0, "insufficient": "no_consensus",
                   "intensity": {"method": "median", "raters": "consensus"},
                   "dimensions": {"method": "mean"}, "reliability": {"flag_below": 0.3}},
-        **(dict(extra) if extra else {}),
+        "corpus": {"language": language, "title": "Demo corpus with simulated raters"},
     }
     if dimension_range is not None:
         data["dimensions"] = {"names": list(DIMENSIONS), "range": list(dimension_range)}
+    data.update(extra or {})
     path = Path(path)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
