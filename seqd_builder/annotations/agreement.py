@@ -56,13 +56,13 @@ def fleiss_kappa(counts: np.ndarray) -> float | None:
     counts, n = counts[n >= 2], n[n >= 2]
     if not len(counts):
         return None
+    p_cat = counts.sum(axis=0) / n.sum()
+    p_exp = float((p_cat ** 2).sum())
+    if p_exp >= 1.0 - 1e-12:
+        return None  # one category only: chance agreement is total, kappa undefined
     if np.all(n == n[0]):
         return float(_statsmodels_fleiss(counts, method="fleiss"))
     p_item = ((counts * (counts - 1)).sum(axis=1)) / (n * (n - 1))
-    p_cat = counts.sum(axis=0) / n.sum()
-    p_exp = float((p_cat ** 2).sum())
-    if p_exp >= 1.0:
-        return None
     return float((p_item.mean() - p_exp) / (1.0 - p_exp))
 
 
