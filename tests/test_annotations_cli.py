@@ -73,5 +73,5 @@ def test_corpus_vote_files(shared_data, tmp_path, capsys):
 def test_unknown_input_format(tmp_path, capsys):
     assert main(["merge", str(EXAMPLES / "sheet.csv"), "--project", "crema_d", "--out", str(tmp_path),
                  "--input-format", "elan"]) == 2
-    assert "unknown input format 'elan'; valid: crema-tabulated, msp-detailed, msp-labels-txt, seqd" in \
+    assert "unknown input format 'elan'; valid: crema-tabulated, iemocap-evaluation, msp-detailed, msp-labels-txt, seqd" in \
         capsys.readouterr().err

@@ -121,3 +121,36 @@ def test_crema_reader_rejects_counts_that_do_not_add_up(shared_data, tmp_path):
         read_crema_tabulated(broken)
     with pytest.raises(AnnotationError, match="unknown modality 'video'; valid: voice, face, audiovisual"):
         read_crema_tabulated(broken, "video")
+
+
+# docs/corpus-formats.md 3.2: verbatim EmoEvaluation lines (no raw IEMOCAP file is public)
+IEMOCAP_LINES = (
+    "% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n"
+    "[6.2901 - 8.2357]\tSes01F_impro01_F000\tneu\t[2.5000, 2.5000, 2.5000]\n"
+    "C-E2:\tNeutral;\t()\nC-E3:\tNeutral;\t()\nC-E4:\tNeutral;\t()\nC-F1:\tNeutral;\t(curious)\n"
+    "A-E3:\tval 3; act 2; dom  2;\t()\n"
+    "A-E4:\tval 2; act 3; dom  3;\t(mildly aggravated but staying polite, attitude)\n"
+    "A-F1:\tval 3; act 2; dom  1;\t()\n\n"
+    "[140.2250 - 145.6000]\tSes01F_impro05_F019\tang\t[1.5000, 4.0000, 4.5000]\n"
+    "C-E1:\tAnger;\t()\nC-F1:\tNeutral; Anger;\t()\n"
+    "A-E4:\tval 1; act 4; dom  5;\t(threatening, belligerent)\n"
+)
+
+
+def test_iemocap_evaluator_lines_reproduce_the_summary_vad(tmp_path):
+    from seqd_builder.annotations.readers import read_iemocap_evaluation
+
+    path = tmp_path / "Ses01F_impro01.txt"
+    path.write_text(IEMOCAP_LINES, encoding="utf-8")
+    votes = read_iemocap_evaluation(path)
+    first = votes["Ses01F_impro01_F000"]
+    assert [v.rater for v in first] == ["C-E2", "C-E3", "C-E4", "C-F1", "A-E3", "A-E4", "A-F1"]
+    assert [v.self_rating for v in first] == [False, False, False, True, False, False, True]
+    c = merge_votes(first, load_project("iemocap"))
+    # the summary line: [V, A, D] = [2.5, 2.5, 2.5], self-evaluator A-F1 excluded
+    assert (c.label, c.valence, c.arousal, c.dominance) == ("neu", 2.5, 2.5, 2.5)
+    multi = votes["Ses01F_impro05_F019"][1]
+    assert (multi.category_native, multi.category, multi.self_rating) == ("Neutral; Anger", "neutral", True)
+    path.write_text(IEMOCAP_LINES.replace("val 1; act 4", "val one; act 4"), encoding="utf-8")
+    with pytest.raises(AnnotationError, match=r"Ses01F_impro01.txt:16: Ses01F_impro05_F019: cannot read"):
+        read_iemocap_evaluation(path)
