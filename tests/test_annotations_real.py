@@ -152,5 +152,5 @@ def test_iemocap_evaluator_lines_reproduce_the_summary_vad(tmp_path):
     multi = votes["Ses01F_impro05_F019"][1]
     assert (multi.category_native, multi.category, multi.self_rating) == ("Neutral; Anger", "neutral", True)
     path.write_text(IEMOCAP_LINES.replace("val 1; act 4", "val one; act 4"), encoding="utf-8")
-    with pytest.raises(AnnotationError, match=r"Ses01F_impro01.txt:16: Ses01F_impro05_F019: cannot read"):
+    with pytest.raises(AnnotationError, match=r"Ses01F_impro01.txt:15: Ses01F_impro05_F019: cannot read"):
         read_iemocap_evaluation(path)
