@@ -66,6 +66,10 @@ def test_card_comes_from_the_project(corpus):
     assert card.dimensions["range"] == [1.0, 5.0]
     assert "SpeechEQ" in card.citation
     assert card.options["exclude_self_votes"] is True
+    agreement = card.options["agreement"]
+    assert agreement["fleiss_kappa"] == pytest.approx(0.382, abs=5e-4)
+    assert agreement["krippendorff_alpha"]["category (nominal)"] == pytest.approx(0.435, abs=5e-4)
+    assert agreement["outcomes"] == {"consensus": 6, "low_agreement": 1, "tie": 1}
 
 
 def test_records_normalise_to_unified_rows(corpus):

@@ -81,7 +81,11 @@ def card_from_project(defaults: CorpusCard, project: Project, result: MergeResul
     try:
         # normalise() summarises the votes into category_distribution; with self-ratings excluded from
         # the consensus, the soft label must leave them out too (see the option's use in card.py).
-        options = {**defaults.options, "exclude_self_votes": project.merge.category_exclude_self}
+        # The agreement figures go into the card (options["agreement"]) for the dataset card to show.
+        options = {**defaults.options, "exclude_self_votes": project.merge.category_exclude_self,
+                   "agreement": {**result.agreement.as_dict(),
+                                 "flagged_raters": [r.rater for r in result.raters if r.flagged],
+                                 "outcomes": result.status_counts()}}
         return dataclasses.replace(defaults, title=title, categories=categories, intensity=intensity,
                                    dimensions=dimensions, perceived_categories=None,
                                    vote_categories={}, options=options, **overrides)
