@@ -198,7 +198,7 @@ def test_other_codes_and_scales(full):
 
 def test_count_warnings_compare_with_the_card(full):
     warnings = full["adapter"].count_warnings()
-    assert "utterances: expected 10039, found 5837" in warnings
+    assert "Session1 utterances: expected 1819, found 1143" in warnings
     assert "consensus code 'neu': expected 1708, found 1708" not in " ".join(warnings)
     assert "consensus code 'xxx': expected 2507, found 151" in warnings
     assert not any(w.startswith("dialogs") for w in warnings)  # all 151 dialogs are there
