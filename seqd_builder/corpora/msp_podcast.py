@@ -1,0 +1,419 @@
+"""MSP-Podcast as distributed by the MSP lab, in the layouts of its releases.
+
+What is read (every name variant that circulates is accepted):
+
+* consensus labels: ``Labels/labels_consensus.csv`` or the old spelling ``labels_concensus.csv``
+  (columns read by name: FileName, EmoClass, EmoAct, EmoVal, EmoDom and, where present, SpkrID,
+  Gender, Split_Set), else the JSON variant ``labels_consensus.json``/``labels_concensus.json`` (key
+  order Act, Dom, Val: read by name too), else the summary lines of ``Labels/labels.txt``;
+* votes: ``Labels/labels_detailed.csv`` (quoted worker lines), else the worker lines of
+  ``labels.txt``, via :mod:`seqd_builder.annotations.readers`;
+* splits and speakers of old releases: ``Partitions.txt`` (``<split>; <file>``) and
+  ``Speaker_ids.txt`` (``Speaker_<n>; <Gender>`` lines, a ``****`` rule, then ``<file>;<n>`` or
+  ``;Unknown``). The CSV's columns win where both exist; the txt files fill what the CSV lacks
+  (columns absent, or a ``Split_Set`` of ``NA``), and disagreements are counted;
+* audio ``Audios/<file>`` or ``Audio/<file>`` (not opened here), ``Transcripts/<stem>.txt`` and
+  ``ForceAligned/<stem>.TextGrid`` where present.
+
+Every file named anywhere (label rows, Partitions.txt, Speaker_ids.txt, the audio folder) ends as one
+item or one rejection: no split (``missing_metadata``), no label row (``missing_metadata``), a
+malformed row (``malformed_line`` with file:line), a second row for one file (``duplicate_id``).
+Test3's labels are hidden: its turns are yielded with null labels in split ``test3`` (card option
+``hidden_labels: keep``), or rejected with reason ``hidden_label`` (``reject``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import AnnotationError, CorpusLayoutError, SeqdError
+from ..schema import RawItem, Rejection, Vote
+from .base import Adapter, register
+
+CONSENSUS_NAMES = ("labels_consensus.csv", "labels_concensus.csv",
+                   "labels_consensus.json", "labels_concensus.json", "labels.txt")
+AUDIO_DIRS = ("Audios", "Audio")
+_PARTITION = re.compile(r"^\s*(?P<split>[A-Za-z0-9]+)\s*;\s*(?P<file>\S+\.wav)\s*$")
+_SPEAKER = re.compile(r"^\s*Speaker_(?P<id>\d+)\s*;\s*(?P<gender>\w+)\s*$")
+_SEGMENT = re.compile(r"^\s*(?P<file>\S+\.wav)\s*;\s*(?P<id>\w*)\s*$")
+_TXT_SUMMARY = re.compile(r"^(?P<file>\S+\.wav);\s*(?P<code>\w*);\s*A:(?P<a>[\d.]+);\s*V:(?P<v>[\d.]+);"
+                          r"\s*D:(?P<d>[\d.]+);\s*$")
+
+
+def _absent(value: str | None) -> bool:
+    """A column that is missing, empty or NA (WHiSER-format files write NA)."""
+    return value is None or value.strip() in ("", "NA")
+
+
+@dataclass
+class _Entry:
+    """What the files say about one audio file (native tokens), and where."""
+
+    file: str
+    source: str = ""
+    line: int | None = None
+    code: str | None = None
+    act: float | None = None
+    val: float | None = None
+    dom: float | None = None
+    speaker: str | None = None
+    gender: str | None = None
+    split: str | None = None
+    has_label: bool = False
+    problems: list[tuple[str, str, str, int | None]] = field(default_factory=list)
+
+
+@register("msp_podcast")
+class MspPodcastAdapter(Adapter):
+    """Reads an MSP-Podcast release folder (``Labels/``, ``Audios/``, ``Partitions.txt`` …)."""
+
+    @classmethod
+    def layout_description(cls) -> str:
+        return ("Labels/labels_consensus.csv (or labels_concensus.csv, .json, labels.txt) and/or "
+                "Partitions.txt with Speaker_ids.txt, plus Audios/ (or Audio/)")
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def _labels_file(self) -> Path | None:
+        for name in CONSENSUS_NAMES:
+            if (self.root / "Labels" / name).is_file():
+                return self.root / "Labels" / name
+        return None
+
+    def _audio_dir(self) -> Path | None:
+        return next((self.root / d for d in AUDIO_DIRS if (self.root / d).is_dir()), None)
+
+    def _optional(self, *names: str) -> Path | None:
+        return next((self.root / n for n in names if (self.root / n).is_file()), None)
+
+    def check_layout(self) -> None:
+        labels, partitions = self._labels_file(), self._optional("Partitions.txt", "Partition.txt")
+        if (labels is None and partitions is None) or self._audio_dir() is None:
+            nested = [p for p in self.root.iterdir() if p.is_dir() and (p / "Labels").is_dir()]
+            if nested:
+                raise self.layout_error(f"a nested release folder: point --root at {nested[0]}")
+            raise self.layout_error()
+
+    def input_files(self) -> list[Path]:
+        files = [self._labels_file(), self._detailed_file(),
+                 self._optional("Partitions.txt", "Partition.txt"), self._optional("Speaker_ids.txt")]
+        return [p for p in files if p is not None]
+
+    def _detailed_file(self) -> Path | None:
+        """Per-worker lines: labels_detailed.csv, else the worker lines of labels.txt."""
+        return next((self.root / "Labels" / n for n in ("labels_detailed.csv", "labels.txt")
+                     if (self.root / "Labels" / n).is_file()), None)
+
+    # --- the stream -------------------------------------------------------------------------------
+
+    def items(self) -> Iterator[RawItem | Rejection]:
+        self.check_layout()
+        self._warnings: list[str] = []
+        self._splits: Counter = Counter()
+        self._disagree: Counter = Counter()
+        entries: dict[str, _Entry] = {}
+        rejections: list[Rejection] = []
+        labels = self._labels_file()
+        if labels is not None:
+            self._read_labels(labels, entries, rejections)
+        self._read_partitions(entries, rejections, labelled=labels is not None)
+        self._read_speakers(entries)
+        yield from rejections
+        votes = self._votes()
+        audio_dir = self._audio_dir()
+        audio_files = self._listing(audio_dir)
+        transcripts = self._listing(self.root / "Transcripts")
+        grids = self._listing(self.root / "ForceAligned")
+        hidden = set(self.options.get("hidden_label_splits", ["Test3"]))
+        unassigned = set(self.options.get("unassigned_split_tokens", ["NA", ""]))
+        for entry in entries.values():
+            yield self._item(entry, audio_dir, votes, hidden, unassigned, transcripts, grids)
+        for name in sorted(audio_files - set(entries)):
+            if name.lower().endswith(".wav"):
+                yield self.reject(Path(name).stem, self.rel(audio_dir / name), "missing_metadata",
+                                  f"{name} is in {audio_dir.name}/ but in no label or partition file")
+        self._done = True
+
+    def _item(self, e: _Entry, audio_dir: Path, votes: dict[str, list[Vote]], hidden: set[str],
+              unassigned: set[str], transcripts: frozenset[str], grids: frozenset[str]
+              ) -> RawItem | Rejection:
+        stem = e.file[:-4] if e.file.lower().endswith(".wav") else e.file
+        if not e.has_label:
+            return self.reject(stem, e.source, "missing_metadata",
+                               f"{e.file} is listed in {e.source} but has no row in "
+                               f"{self._labels_file().name}", e.line)
+        if e.split is None or e.split in unassigned:
+            return self.reject(stem, e.source, "missing_metadata",
+                               f"{e.file}: no split (Split_Set {e.split!r} and not in Partitions.txt)",
+                               e.line)
+        self._splits[e.split] += 1
+        is_hidden = e.split in hidden
+        if is_hidden and self.options.get("hidden_labels", "keep") == "reject":
+            return self.reject(stem, e.source, "hidden_label",
+                               f"{e.file}: {e.split} labels are hidden (scored online by the lab)", e.line)
+        speaker = None if _absent(e.speaker) or e.speaker == "Unknown" else e.speaker
+        return RawItem(
+            native_id=stem, audio_path=audio_dir / e.file, source_file=e.source, source_line=e.line,
+            speaker=speaker, gender=None if _absent(e.gender) else e.gender, split=e.split,
+            text=self._transcript(stem) if f"{stem}.txt" in transcripts else None,
+            category=None if is_hidden else e.code,
+            arousal=None if is_hidden else e.act, valence=None if is_hidden else e.val,
+            dominance=None if is_hidden else e.dom,
+            votes=() if is_hidden else tuple(votes.get(e.file, ())),
+            phone_alignment=self._alignment(stem) if f"{stem}.TextGrid" in grids else None)
+
+    # --- consensus labels --------------------------------------------------------------------------
+
+    def _add(self, entries: dict[str, _Entry], rejections: list[Rejection], entry: _Entry) -> None:
+        first = entries.get(entry.file)
+        if first is not None and first.has_label:
+            rejections.append(self.reject(entry.file[:-4], entry.source, "duplicate_id",
+                                          f"{entry.file} has a second label row; the first is at "
+                                          f"{first.source}:{first.line}", entry.line))
+            return
+        entries[entry.file] = entry
+
+    def _number(self, value, what: str) -> float | None:
+        if value is None or str(value).strip() in ("", "NA", "Unknown"):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} is not a number: {value!r}") from None
+
+    def _entry(self, row: dict, source: str, line: int | None) -> _Entry:
+        file = (row.get("FileName") or "").strip()
+        if not file:
+            raise ValueError("empty FileName")
+        def text(key):  # noqa: E306 - a column that may be absent
+            return None if row.get(key) is None else str(row[key]).strip()
+        return _Entry(file=file, source=source, line=line, code=text("EmoClass") or None,
+                      act=self._number(row.get("EmoAct"), "EmoAct"),
+                      val=self._number(row.get("EmoVal"), "EmoVal"),
+                      dom=self._number(row.get("EmoDom"), "EmoDom"),
+                      speaker=text("SpkrID"), gender=text("Gender"), split=text("Split_Set"),
+                      has_label=True)
+
+    def _read_labels(self, path: Path, entries: dict[str, _Entry], rejections: list[Rejection]) -> None:
+        source = self.rel(path)
+        if path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for file, row in data.items():
+                try:
+                    self._add(entries, rejections, self._entry({"FileName": file, **row}, source, None))
+                except ValueError as exc:
+                    rejections.append(self.reject(Path(file).stem, source, "malformed_line",
+                                                  f"{source}: entry {file!r}: {exc}"))
+            return
+        if path.suffix == ".txt":
+            self._read_labels_txt(path, entries, rejections)
+            return
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in ("FileName", "EmoClass") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise CorpusLayoutError(self.name, self.root, f"{source} with columns FileName, "
+                                        f"EmoClass, EmoAct, EmoVal, EmoDom[, SpkrID, Gender, Split_Set]",
+                                        f"columns {reader.fieldnames}")
+            for row in reader:
+                line = reader.line_num
+                if None in row or any(v is None for v in row.values()):
+                    rejections.append(self.reject(self._id_of(row.get("FileName"), line), source,
+                                                  "malformed_line", f"{source}:{line}: expected "
+                                                  f"{len(reader.fieldnames)} fields", line))
+                    continue
+                try:
+                    self._add(entries, rejections, self._entry(row, source, line))
+                except ValueError as exc:
+                    rejections.append(self.reject(self._id_of(row.get("FileName"), line), source,
+                                                  "malformed_line", f"{source}:{line}: {exc}", line))
+
+    def _read_labels_txt(self, path: Path, entries: dict[str, _Entry], rejections: list[Rejection]) -> None:
+        """Summary lines of labels.txt (``<file>; <code>; A:x; V:x; D:x;``) when no CSV/JSON exists."""
+        source = self.rel(path)
+        at_block_start = True
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                at_block_start = True
+                continue
+            if not at_block_start:
+                continue  # a worker line (read for votes)
+            at_block_start = False
+            match = _TXT_SUMMARY.match(line.strip())
+            if match is None:
+                rejections.append(self.reject(self._id_of(line.split(";")[0], number), source,
+                                              "malformed_line", f"{source}:{number}: expected "
+                                              f"'<file>.wav; <class>; A:x; V:x; D:x;', got {line!r}", number))
+                continue
+            self._add(entries, rejections, _Entry(
+                file=match["file"], source=source, line=number, code=match["code"] or None,
+                act=float(match["a"]), val=float(match["v"]), dom=float(match["d"]), has_label=True))
+
+    @staticmethod
+    def _id_of(file: str | None, line: int) -> str:
+        file = (file or "").strip()
+        stem = file[:-4] if file.lower().endswith(".wav") else file
+        return stem.replace("/", "_") or f"line{line}"
+
+    # --- Partitions.txt and Speaker_ids.txt --------------------------------------------------------
+
+    def _read_partitions(self, entries: dict[str, _Entry], rejections: list[Rejection], *,
+                         labelled: bool) -> None:
+        path = self._optional("Partitions.txt", "Partition.txt")
+        if path is None:
+            return
+        source = self.rel(path)
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = _PARTITION.match(line)
+            if match is None:
+                rejections.append(self.reject(self._id_of(line.split(";")[-1], number), source,
+                                              "malformed_line", f"{source}:{number}: expected "
+                                              f"'<split>; <file>.wav', got {line!r}", number))
+                continue
+            file, split = match["file"], match["split"]
+            entry = entries.get(file)
+            if entry is None:
+                entries[file] = _Entry(file=file, source=source, line=number, split=split,
+                                       has_label=not labelled)
+            elif _absent(entry.split) or entry.split in self.options.get("unassigned_split_tokens", []):
+                entry.split = split
+            elif entry.split != split:
+                self._disagree["split"] += 1
+
+    def _read_speakers(self, entries: dict[str, _Entry]) -> None:
+        path = self._optional("Speaker_ids.txt")
+        if path is None:
+            return
+        source = self.rel(path)
+        genders: dict[str, str] = {}
+        in_table = True
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("*"):
+                in_table = False
+                continue
+            if in_table and (m := _SPEAKER.match(line)):
+                genders[m["id"]] = m["gender"]
+                continue
+            m = _SEGMENT.match(line)
+            if m is None:
+                self._warnings.append(f"{source}:{number}: unrecognised line ignored: {line.strip()[:80]!r}")
+                continue
+            in_table = False
+            speaker = m["id"] or "Unknown"
+            if speaker != "Unknown" and speaker not in genders:
+                self._warnings.append(f"{source}:{number}: speaker {speaker} has no 'Speaker_{speaker};' "
+                                      f"line (gender unknown)")
+            entry = entries.get(m["file"])
+            if entry is None:  # named only here: reported as missing metadata later
+                entry = entries[m["file"]] = _Entry(file=m["file"], source=source, line=number)
+            if _absent(entry.speaker):
+                entry.speaker = speaker
+            elif entry.speaker != speaker:
+                self._disagree["speaker"] += 1
+            if _absent(entry.gender):
+                entry.gender = genders.get(speaker, "Unknown")
+        self.speaker_genders = genders
+
+    # --- votes, transcripts, alignments ------------------------------------------------------------
+
+    def _votes(self) -> dict[str, list[Vote]]:
+        path = self._detailed_file()
+        if path is None:
+            return {}
+        try:
+            from ..annotations.readers import read_msp_detailed, read_msp_labels_txt
+        except ImportError:
+            self._warnings.append(f"{self.rel(path)}: vote readers not installed, votes left empty")
+            return {}
+        reader = read_msp_detailed if path.suffix == ".csv" else read_msp_labels_txt
+
+        def collect(error: AnnotationError) -> None:
+            self._warnings.append(f"vote line ignored: {error}")
+
+        try:
+            return reader(path, on_error=collect)
+        except SeqdError as exc:
+            self._warnings.append(f"votes not read: {exc}")
+            return {}
+
+    def _transcript(self, stem: str) -> str | None:
+        raw = (self.root / "Transcripts" / f"{stem}.txt").read_bytes()
+        for encoding in self.options.get("transcript_encodings", ["utf-8", "latin-1"]):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if encoding != "utf-8":
+                self._warnings.append(f"Transcripts/{stem}.txt: not valid UTF-8, decoded as {encoding}")
+            return " ".join(text.split()) or None
+        self._warnings.append(f"Transcripts/{stem}.txt: undecodable, text left empty")
+        return None
+
+    def _alignment(self, stem: str):
+        path = self.root / "ForceAligned" / f"{stem}.TextGrid"
+        try:
+            from ..phones.readers import read_textgrid
+        except ImportError:
+            self._warnings.append(f"{self.rel(path)}: phone readers not installed, alignment skipped")
+            return None
+        try:
+            return tuple(read_textgrid(path, tier=self.options.get("textgrid_tier", "phones")))
+        except SeqdError as exc:
+            self._warnings.append(f"alignment not read: {exc}")
+            return None
+
+    @staticmethod
+    def _listing(folder: Path | None) -> frozenset[str]:
+        if folder is None:
+            return frozenset()
+        try:
+            with os.scandir(folder) as entries:
+                return frozenset(e.name for e in entries if e.is_file())
+        except OSError:
+            return frozenset()
+
+    # --- reports ----------------------------------------------------------------------------------
+
+    def _require_done(self) -> None:
+        if not getattr(self, "_done", False):
+            raise SeqdError(f"{self.name}: exhaust items() before asking for its warnings")
+
+    def parse_warnings(self) -> list[str]:
+        """Handled problems (ignored lines, vote lines, decodes) and txt/CSV disagreements."""
+        self._require_done()
+        out = list(self._warnings)
+        for what, n in sorted(self._disagree.items()):
+            out.append(f"{n} files: the label file's {what} differs from the txt file's (the label file wins)")
+        return out
+
+    def split_counts(self) -> dict[str, int]:
+        """Native split tokens of the yielded items."""
+        self._require_done()
+        return dict(self._splits)
+
+    def count_warnings(self) -> list[str]:
+        """Which release this copy matches (by its total) and how its splits differ; then parse warnings."""
+        self._require_done()
+        total = sum(self._splits.values())
+        releases = self.card.expected.get("releases") or {}
+        match = next((name for name, spec in releases.items() if spec.get("utterances") == total), None)
+        out = []
+        if match is None:
+            known = ", ".join(f"{n} ({s['utterances']})" for n, s in releases.items())
+            out.append(f"{total} turns with a split match no known release: {known}")
+        else:
+            for split, n in (releases[match].get("splits") or {}).items():
+                if self._splits.get(split, 0) != n:
+                    out.append(f"release {match}: {split} expected {n}, found {self._splits.get(split, 0)}")
+        return out + self.parse_warnings()
