@@ -373,3 +373,39 @@ def test_phseg_alignment_is_read(tmp_path):
     item, = get_adapter("iemocap", root).items()
     assert [(s.phone, s.start, s.end) for s in item.phone_alignment] == [
         ("SIL", 0.0, 0.1), ("EH", 0.1, 0.18), ("K", 0.18, 0.26)]
+
+
+# --- end to end: build and load ------------------------------------------------------------------
+
+def test_build_and_load(shared_data, tmp_path):
+    from datasets import load_dataset
+
+    from seqd_builder.build import build
+
+    emobox, _, _ = real_lists(shared_data)
+    chosen = {u: v for u, v in emobox.items() if u.startswith(("Ses01F_impro01_", "Ses03M_impro05a_"))}
+    root = tmp_path / "IEMOCAP_full_release"
+    write_tree(root, chosen)
+    wavs = sorted((shared_data / "audio/emodb/wav").glob("*.wav"))
+    turns = [x for x in get_adapter("iemocap", root).items()]
+    missing = "Ses03M_impro05a_F000"
+    for k, item in enumerate(turns):
+        if item.native_id != missing:
+            item.audio_path.parent.mkdir(parents=True, exist_ok=True)
+            item.audio_path.hardlink_to(wavs[k % len(wavs)])
+    out = tmp_path / "hf"
+    report = build(["iemocap"], out, root=root, progress=False, phones="none")
+    config = report.configs[0]
+    assert config.found == len(turns) and config.written == len(turns) - 1
+    assert dict(config.rejected) == {"missing_audio": 1}
+    ds = load_dataset(str(out), "iemocap", split="train")
+    assert ds.num_rows == len(turns) - 1
+    row = ds.filter(lambda i: i == "iemocap/Ses03M_impro05a_M001", input_columns="id")[0]
+    assert row["speaker"] == "iemocap/Ses03M" and ds.features["gender"].int2str(row["gender"]) == "male"
+    names = Counter(ds.features["category"].int2str(c) if c is not None else None for c in ds["category"])
+    assert names[None] == 2 and names["frustrated"] == 2  # the xxx and fru turns of the two dialogs
+    f000 = ds.filter(lambda i: i == "iemocap/Ses01F_impro01_F000", input_columns="id")[0]
+    assert [(v["rater"], v["self_rating"]) for v in f000["votes"]][-1] == ("Ses01:A-F1", True)
+    assert f000["valence"] == pytest.approx(0.375) and f000["agreement"] == 1.0
+    rejected = (out / "reports/iemocap/rejected.jsonl").read_text()
+    assert missing in rejected and "missing_audio" in rejected

@@ -322,3 +322,44 @@ def test_transcripts_and_textgrid_alignment(tmp_path):
     assert [(s.phone, s.start, s.end) for s in item.phone_alignment] == [
         ("IH1", 0.0, 0.2), ("T", 0.2, 0.4), ("S", 0.5, 0.6)]
     assert any("decoded as cp1252" in w for w in adapter.parse_warnings())
+
+
+# --- end to end: build and load ------------------------------------------------------------------
+
+def test_build_and_load(shared_data, tmp_path):
+    from datasets import load_dataset
+
+    from seqd_builder.build import build
+
+    src = meta(shared_data) / "whiser_format_reference/Labels"
+    real = list(csv.reader((src / "labels_consensus.csv").open()))
+    header, rows = real[0], real[1:31]
+    for i, row in enumerate(rows):
+        row[-1] = split_for(i)
+        row[5], row[6] = ("7", "Female") if i % 2 else ("8", "Male")
+    root = tmp_path / "release"
+    (root / "Labels").mkdir(parents=True)
+    (root / "Audios").mkdir()
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+    (root / "Labels/labels_consensus.csv").write_text(buf.getvalue())
+    files = {r[0] for r in rows}
+    detailed = [line for line in (src / "labels_detailed.csv").read_text().splitlines()[1:]
+                if line.split(",", 1)[0] in files]
+    (root / "Labels/labels_detailed.csv").write_text("FileName,EmoDetail\n" + "\n".join(detailed) + "\n")
+    wavs = sorted((shared_data / "audio/emodb/wav").glob("*.wav"))
+    for k, row in enumerate(rows[1:]):  # the first file has no audio
+        (root / "Audios" / row[0]).hardlink_to(wavs[k])
+    out = tmp_path / "hf"
+    report = build(["msp_podcast"], out, root=root, progress=False, phones="none")
+    config = report.configs[0]
+    assert (config.found, config.written, dict(config.rejected)) == (30, 29, {"missing_audio": 1})
+    sizes = {s: load_dataset(str(out), "msp_podcast", split=s).num_rows
+             for s in ("train", "validation", "test1", "test2", "test3")}
+    assert sizes == {"train": 17, "validation": 3, "test1": 3, "test2": 3, "test3": 3}
+    test3 = load_dataset(str(out), "msp_podcast", split="test3")
+    assert set(test3["category"]) == {None} and set(test3["arousal"]) == {None}
+    assert all(not v for v in test3["votes"])
+    train = load_dataset(str(out), "msp_podcast", split="train")
+    assert {len(v) for v in train["votes"]} >= {5}
+    assert set(train["speaker"]) == {"msp_podcast/7", "msp_podcast/8"}
