@@ -19,6 +19,7 @@ from seqd_builder.corpora.iemocap import clean_transcript, speaker_of
 from seqd_builder.corpora.protocols import Protocol
 from seqd_builder.errors import CorpusLayoutError, UnknownLabelError
 from seqd_builder.schema import RawItem, Rejection
+from seqd_builder.testing import link_or_copy
 
 HEADER = "% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n"
 WORDS = {"neu": "Neutral", "hap": "Happiness", "exc": "Excited", "sad": "Sadness", "ang": "Anger",
@@ -329,7 +330,7 @@ def test_missing_audio_is_yielded_with_its_path_and_dialog_fallback(tmp_path, sh
         root / "Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav",
         root / "Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_M000.wav"]  # the pipeline rejects them
     (root / "Session1/dialog/wav").mkdir()
-    (root / "Session1/dialog/wav/Ses01F_impro01.wav").hardlink_to(shared_data / "audio/emodb/wav/03a01Fa.wav")
+    link_or_copy(shared_data / "audio/emodb/wav/03a01Fa.wav", root / "Session1/dialog/wav/Ses01F_impro01.wav")
     adapter = get_adapter("iemocap", root)
     second = list(adapter.items())
     assert [x.segment for x in second] == [(0.5, 1.5), (2.0, 3.0)]
@@ -392,7 +393,7 @@ def test_build_and_load(shared_data, tmp_path):
     for k, item in enumerate(turns):
         if item.native_id != missing:
             item.audio_path.parent.mkdir(parents=True, exist_ok=True)
-            item.audio_path.hardlink_to(wavs[k % len(wavs)])
+            link_or_copy(wavs[k % len(wavs)], item.audio_path)
     out = tmp_path / "hf"
     report = build(["iemocap"], out, root=root, progress=False, phones="none")
     config = report.configs[0]

@@ -16,6 +16,7 @@ from seqd_builder.corpora import get_adapter, load_card
 from seqd_builder.corpora.protocols import Protocol
 from seqd_builder.errors import CorpusLayoutError, UnknownLabelError
 from seqd_builder.schema import RawItem, Rejection
+from seqd_builder.testing import link_or_copy
 
 WHISER_CLASSES = {"N": 3492, "X": 916, "H": 345, "A": 293, "S": 284, "O": 47, "U": 33, "C": 10, "F": 6,
                   "D": 1}
@@ -263,7 +264,7 @@ def test_bad_rows_are_accounted_for(tmp_path, shared_data):
         "MSP-PODCAST_0001_0013.wav,N,4.0,4.0,4.0,Unknown,Unknown,Test3\n")
     (tmp_path / "Partitions.txt").write_text("Train; MSP-PODCAST_0002_0001.wav\nbroken line\n")
     for name in ("MSP-PODCAST_0001_0008.wav", "MSP-PODCAST_0009_0009.wav"):
-        (tmp_path / "Audios" / name).hardlink_to(shared_data / "audio/emodb/wav/03a01Fa.wav")
+        link_or_copy(shared_data / "audio/emodb/wav/03a01Fa.wav", tmp_path / "Audios" / name)
     adapter, items, rejections = run(tmp_path)
     reasons = {(r.id, r.reason, r.line) for r in rejections}
     assert reasons == {
@@ -349,7 +350,7 @@ def test_build_and_load(shared_data, tmp_path):
     (root / "Labels/labels_detailed.csv").write_text("FileName,EmoDetail\n" + "\n".join(detailed) + "\n")
     wavs = sorted((shared_data / "audio/emodb/wav").glob("*.wav"))
     for k, row in enumerate(rows[1:]):  # the first file has no audio
-        (root / "Audios" / row[0]).hardlink_to(wavs[k])
+        link_or_copy(wavs[k], root / "Audios" / row[0])
     out = tmp_path / "hf"
     report = build(["msp_podcast"], out, root=root, progress=False, phones="none")
     config = report.configs[0]

@@ -118,11 +118,15 @@ class MspPodcastAdapter(Adapter):
         self._warnings: list[str] = []
         self._splits: Counter = Counter()
         self._disagree: Counter = Counter()
+        self.speaker_genders: dict[str, str] = {}
         entries: dict[str, _Entry] = {}
         rejections: list[Rejection] = []
         labels = self._labels_file()
         if labels is not None:
             self._read_labels(labels, entries, rejections)
+        else:
+            self._warnings.append("no consensus label file in Labels/: turns from Partitions.txt have "
+                                  "no category and no attributes")
         self._read_partitions(entries, rejections, labelled=labels is not None)
         self._read_speakers(entries)
         yield from rejections
