@@ -42,7 +42,7 @@ from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..schema import RawItem, Rejection, RejectReason, Utterance
 from .audio import AudioProblem, decode
 from .journal import Journal
-from .writer import DEFAULT_SHARD_BYTES, ShardWriter, finalise_shards
+from .writer import DEFAULT_SHARD_BYTES, ShardWriter, encode_row, finalise_shards
 
 STAGING = ".seqd-build"
 MANIFEST = "manifest.json"
@@ -110,7 +110,11 @@ def _process(utt: Utterance) -> tuple:
     row = utt.to_row()
     row["audio"] = {"bytes": audio.wav_bytes, "path": Path(utt.audio_path).name}
     row["duration"] = audio.duration
-    return ("row", row, warnings, audio.source_sha256)
+    # what the dataset card counts travels in the journal, so counting needs no re-read of shards
+    stats = [row["category"], row["gender"], round(audio.duration, 3), row["speaker"],
+             row["intensity_level"]]
+    return ("row", encode_row(row), {"warnings": warnings, "sha256": audio.source_sha256,
+                                     "stats": stats})
 
 
 def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int) -> Iterator[tuple[int, Any, Any]]:
@@ -275,13 +279,13 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                                 reason=result[1], detail=result[2])
                 journal.append({"event": "rejected", "rejection": {**rej.to_json(), "seq": seq}})
             else:
-                _, row, warnings, sha = result
-                writer.add(row, {"warnings": warnings, "sha256": sha,
-                                 "source": adapter.rel(Path(task.audio_path))})
+                _, row, meta = result
+                writer.add(row, {**meta, "source": adapter.rel(Path(task.audio_path))})
                 bar.update(1)
-        writer.flush_all()
+        writer.commit_all()
         journal.append({"event": "done"})
     finally:
+        writer.abandon()
         bar.close()
         journal.close()
         _ENRICHER = None
@@ -333,7 +337,7 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
             for meta in shard["meta"]:
                 for w in meta["warnings"]:
                     warnings[w["kind"]] += 1
-            for cat, gender, duration, speaker, level in shard["stats"]:
+            for cat, gender, duration, speaker, level in (m["stats"] for m in shard["meta"]):
                 categories[str(cat)] += 1
                 by_split_cat[split][str(cat)] += 1
                 genders[str(gender)] += 1
