@@ -114,6 +114,10 @@ def load_submissions(submissions_dir: str | Path) -> dict[str, list[Submission]]
                 continue
             try:
                 data = read_json(path)
+                if isinstance(data, dict) and data.get("task") != folder.name:
+                    reasons.append(f"{path}: it is filed under task {folder.name!r} but its task is "
+                                   f"{str(data.get('task'))[:80]!r}")
+                    continue
                 problems = check_result(data)
                 if problems:
                     reasons += [f"{path}: {p}" for p in problems]

@@ -11,14 +11,42 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
 
-from ..benchmark.tasks import Task, load_task
+from ..benchmark.tasks import Task, load_task, task_dir
 
 _VAD = ("arousal", "valence", "dominance")
+
+TOY_VAD_TASK = """\
+name: toy_vad
+title: "Toy VAD regression (synthetic, for tests)"
+description: Attribute regression on a generated corpus; exists only for the leaderboard's tests.
+corpus: demo
+protocol: speaker_folds
+n_folds: 3
+targets: [vad]
+primary_metric: ccc_mean
+metrics: [ccc_mean, ccc_arousal, ccc_valence, ccc_dominance]
+averaging: unweighted mean over folds
+synthetic: true
+"""
+
+
+def task_assets(root: str | Path, real: tuple[str, ...] = ("emodb", "ravdess")) -> Path:
+    """An assets root (for ``SEQD_ASSETS``) whose ``benchmark/tasks`` holds copies of the ``real``
+    task files and the synthetic ``toy_vad`` task, so tests see a fixed set of tasks whatever other
+    task files the repository gains. Schema, metrics and templates still come from the checkout."""
+    tasks = Path(root) / "benchmark" / "tasks"
+    tasks.mkdir(parents=True, exist_ok=True)
+    for name in real:
+        shutil.copyfile(task_dir() / f"{name}.yaml", tasks / f"{name}.yaml")
+    (tasks / "toy_vad.yaml").write_text(TOY_VAD_TASK, encoding="utf-8")
+    return Path(root)
 
 
 def _ccc(truth: np.ndarray, pred: np.ndarray) -> float:
@@ -104,7 +132,8 @@ def make_result(task: str | Task, *, model: str = "speecheq", upstream: str = "f
         "schema_version": 1,
         "task": task.name,
         "model": model,
-        "upstream": {"name": upstream, "frozen": frozen, "layers": "last", "parameters": parameters},
+        "upstream": {"name": upstream, "frozen": frozen, "parameters": parameters,
+                     **({} if upstream == "fbank" else {"layers": "last"})},
         "config": config,
         "config_hash": "sha256:" + hashlib.sha256(canonical).hexdigest(),
         "code_version": "0.1.0+g807ffc1",
