@@ -101,8 +101,8 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
         "submitter": data.get("submitter", ""),
         "runtime": f"{data['runtime_s'] / 60:.1f} min" if data["runtime_s"] >= 60
                    else f"{data['runtime_s']:.0f} s",
-        "hardware": ", ".join(str(hardware[k]) for k in ("device", "cpu", "gpu", "torch")
-                              if hardware.get(k)),
+        "hardware": ", ".join([str(hardware[k]) for k in ("device", "cpu", "gpu") if hardware.get(k)]
+                              + ([f"torch {hardware['torch']}"] if hardware.get("torch") else [])),
         "averaging": data["protocol"]["averaging"],
         "dataset": (data.get("dataset") or {}).get("name", ""),
         "notes": data.get("notes", ""),
