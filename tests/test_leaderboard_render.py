@@ -444,3 +444,10 @@ def test_cli_validate_submit_render(tmp_path, capsys):
     assert main(["leaderboard", "render", "--out", str(tmp_path / "site"), "--submissions", str(subs)]) == 0
     out = capsys.readouterr().out
     assert f"rendered {tmp_path / 'site' / 'index.html'}" in out and "open file://" in out
+
+    assert main(["leaderboard", "render", "--out", str(tmp_path / "one"), "--submissions", str(subs),
+                 "--task", "ravdess"]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").glob("*.html")) == ["index.html", "ravdess.html"]
+    assert main(["leaderboard", "render", "--out", str(tmp_path / "two"), "--submissions", str(subs),
+                 "--task", "nope"]) == 2
+    assert "unknown task 'nope'; valid: emodb, ravdess, toy_vad" in capsys.readouterr().err

@@ -72,15 +72,17 @@ def register(app: typer.Typer) -> None:
 
     @group.command("render")
     def render(out: Path = typer.Option(..., "--out", help="Folder for the static site."),
-               submissions: Path | None = typer.Option(None, "--submissions", help=SUBMISSIONS_HELP)
-               ) -> None:
+               submissions: Path | None = typer.Option(None, "--submissions", help=SUBMISSIONS_HELP),
+               task: list[str] | None = typer.Option(None, "--task", help="Render only this task "
+                                                     "(repeatable; default: every task).")) -> None:
         """Render the static leaderboard site (HTML, Markdown tables, SVG plots).
 
         Example: seqd leaderboard render --out site && python -m http.server -d site
         """
         from ..leaderboard import default_submissions_dir, render_site
 
-        index = render_site(submissions if submissions is not None else default_submissions_dir(), out)
+        index = render_site(submissions if submissions is not None else default_submissions_dir(), out,
+                            tasks=task or None)
         typer.echo(f"rendered {index}")
         typer.echo(f"open {index.resolve().as_uri()}")
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import __version__
 from ..benchmark.tasks import list_tasks, load_task
-from ..errors import BuildError
+from ..errors import BuildError, UnknownLabelError
 from .board import Board, build_board
 from .store import write_atomic, load_submissions, serialise
 from .templates import html_environment, markdown_environment, template_dir
@@ -103,19 +104,29 @@ def board_markdown(board: Board) -> str:
                                                                       "version": __version__})
 
 
-def render_site(submissions_dir: str | Path, out_dir: str | Path) -> Path:
+def render_site(submissions_dir: str | Path, out_dir: str | Path, *,
+                tasks: Iterable[str] | None = None) -> Path:
     """Render the leaderboard of ``submissions_dir`` into ``out_dir``; returns ``out_dir/index.html``.
 
-    Every known task gets a page (an empty board says how to submit). Raises
-    :class:`~seqd_builder.errors.SubmissionError` listing every invalid submission file.
+    Every known task gets a page (an empty board says how to submit), or only ``tasks`` when given
+    (``seqd demo`` shows just its own). Raises :class:`~seqd_builder.errors.SubmissionError` listing
+    every invalid submission file, :class:`~seqd_builder.errors.UnknownLabelError` for an unknown task.
     """
     out_dir = Path(out_dir)
+    known = list_tasks()
+    if tasks is None:
+        tasks = known
+    else:
+        tasks = list(dict.fromkeys(tasks))
+        for name in tasks:
+            if name not in known:
+                raise UnknownLabelError("task", name, known, hint="run `seqd bench list` for the tasks")
     boards = load_submissions(submissions_dir)
     _clean_previous(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
     tasks = [_task_page(build_board(load_task(name), boards.get(name, [])), out_dir, written)
-             for name in list_tasks()]
+             for name in tasks]
     shutil.copyfile(template_dir() / "style.css", out_dir / "style.css")
     written.append("style.css")
     index = _write(out_dir, "index.html", html_environment().get_template("index.html.j2").render(
