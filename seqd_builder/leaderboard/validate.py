@@ -104,11 +104,11 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def parse_json(raw: bytes, *, source: str = "results.json") -> Any:
+def parse_json(raw: bytes, *, source: str = "results.json", max_bytes: int = MAX_BYTES) -> Any:
     """Parse bytes as strict JSON; raise :class:`SubmissionError` saying why it cannot be read."""
-    if len(raw) > MAX_BYTES:
+    if len(raw) > max_bytes:
         raise SubmissionError(f"{source} is refused", [f"it holds {len(raw)} bytes; the limit is "
-                                                       f"{MAX_BYTES} bytes"])
+                                                       f"{max_bytes} bytes"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -144,7 +144,7 @@ def read_json(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Any:
         raise SubmissionError(f"{path} cannot be read", [str(exc)]) from exc
     if len(raw) > max_bytes:
         raise SubmissionError(f"{path} is refused", [f"it holds more than {max_bytes} bytes"])
-    return parse_json(raw, source=str(path))
+    return parse_json(raw, source=str(path), max_bytes=max_bytes)
 
 
 # ------------------------------------------------------------------------------------------- checking
