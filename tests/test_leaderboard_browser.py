@@ -164,6 +164,7 @@ def test_synthetic_board_and_index_read_well(browser, server, tmp_path):
     page.goto(f"{server}/toy_vad.html")
     assert page.locator(".synthetic-banner").is_visible()
     assert page.locator("table#board thead th").all_inner_texts()[3] == "CCC mean ↑"
+    _screenshot(page, "leaderboard-toy_vad.png", tmp_path)
     page.close()
 
 
