@@ -139,3 +139,24 @@ def test_layout_error(tmp_path):
     (tmp_path / "AudioWAV/1001_DFA_ANG_XX.wav").write_bytes(b"")
     with pytest.raises(CorpusLayoutError, match="found AudioWAV/"):
         get_adapter("casia", tmp_path).check_layout()
+
+
+def test_build_end_to_end(shared_data, tmp_path, wav):
+    """A 24-file tree (one file per speaker and emotion, mixed spellings) through the build pipeline."""
+    import datasets
+
+    from seqd_builder.build import build
+
+    rels = [p for p in emobox_paths(shared_data) if p.endswith("/201.wav")]
+    rels = [r.replace("zhaozuoxiang/", "ZhaoZuoxiang/") for r in rels]
+    root = make(tmp_path / "CASIA", rels, wav)
+    report = build(["casia"], tmp_path / "out", root=root, phones="none", progress=False)
+    (config,) = report.configs
+    assert (config.found, config.written, sum(config.rejected.values())) == (24, 24, 0)
+    ds = datasets.load_dataset(str(tmp_path / "out"), "casia")
+    assert list(ds) == ["train"] and ds["train"].num_rows == 24
+    names = ds["train"].features["category"].names
+    assert Counter(names[c] for c in ds["train"]["category"]) == {
+        c: 4 for c in ("angry", "fear", "happy", "neutral", "sad", "surprise")}
+    assert sorted(set(ds["train"]["speaker"])) == [
+        "casia/liuchang", "casia/wangzhe", "casia/zhaoquanyin", "casia/zhaozuoxiang"]

@@ -191,3 +191,33 @@ def test_lfs_pointer_clone_is_a_layout_error(tmp_path):
     with pytest.raises(CorpusLayoutError, match="Git LFS pointer") as info:
         get_adapter("crema_d", tmp_path).check_layout()
     assert "git lfs pull" in info.value.hint
+
+
+def test_build_end_to_end(shared_data, tmp_path):
+    """22 clips (all of 1001's IEO sentence and 1076's MTI sentence): the silent 1076_MTI_SAD_XX is
+    rejected by the pipeline's audio check as empty_audio, the rest are written."""
+    import json
+
+    import datasets
+
+    from seqd_builder.build import build
+
+    names = [c for c in clips(shared_data) if c.startswith(("1001_IEO", "1076_MTI"))]
+    root = make_tree(shared_data, tmp_path / "CREMA-D", names)
+    listing = root / "SentenceFilenames.csv"
+    lines = listing.read_text().splitlines()
+    listing.write_text("\n".join([lines[0], *(line for line in lines[1:]
+                                               if line.split(",")[1].strip('"') in names)]) + "\n")
+    report = build(["crema_d"], tmp_path / "out", root=root, phones="none", progress=False)
+    (config,) = report.configs
+    assert len(names) == 22
+    assert (config.found, config.written, dict(config.rejected)) == (22, 21, {"empty_audio": 1})
+    rejected = [json.loads(line) for line in (tmp_path / "out/rejected.jsonl").open()]
+    assert [(r["id"], r["reason"]) for r in rejected] == [("crema_d/1076_MTI_SAD_XX", "empty_audio")]
+    ds = datasets.load_dataset(str(tmp_path / "out"), "crema_d")["train"].remove_columns("audio")
+    assert ds.num_rows == 21
+    row = next(r for r in ds if r["id"] == "crema_d/1001_IEO_HAP_HI")
+    cats = ds.features["category"].names
+    assert cats[row["category"]] == "happy" and row["intensity_level"] == 3
+    assert row["category_perceived_native"] == "H" and row["age"] == 51
+    assert {(v["category_native"], v["weight"]) for v in row["votes"]} == {("A", 2), ("H", 6), ("N", 2)}

@@ -279,3 +279,26 @@ def test_layout_error_names_expected_and_found(tmp_path):
     (tmp_path / "AudioWAV").mkdir()
     with pytest.raises(CorpusLayoutError, match=r"expected speaker folders 0001-0020.*found AudioWAV/"):
         get_adapter("esd", tmp_path).check_layout()
+
+
+def test_build_end_to_end(shared_data, tmp_path):
+    """A 30-file tree (a gb2312 and a latin-1 speaker, every emotion and split) through the pipeline."""
+    import datasets
+
+    from seqd_builder.build import build
+
+    wav = tmp_path / "one.wav"
+    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
+    keep = {1, 21, 51}                       # evaluation, test and train positions of each block
+    paths = [p for p in audmap_paths(shared_data) if p.startswith(("0001/", "0016/"))
+             and (int(p[-10:-4]) - 1) % 350 + 1 in keep]
+    root = build_tree(tmp_path / "ESD" / "Emotion Speech Dataset", paths, wav, split_folders=True)
+    report = build(["esd"], tmp_path / "out", root=root.parent, phones="none", progress=False)
+    (config,) = report.configs
+    assert (config.found, config.written, sum(config.rejected.values())) == (30, 30, 0)
+    ds = datasets.load_dataset(str(tmp_path / "out"), "esd")
+    assert {k: v.num_rows for k, v in ds.items()} == {"train": 10, "validation": 10, "test": 10}
+    rows = {r["id"]: r for split in ds.values() for r in split.remove_columns("audio")}
+    assert rows["esd/0001_000001"]["text"] == "打远一看，它们的确很是美丽，"
+    assert rows["esd/0016_000051"]["text"] == "Sentence 51, said the naïve café owner."
+    assert rows["esd/0016_000051"]["language"] == "en" and rows["esd/0001_000001"]["language"] == "zh"
