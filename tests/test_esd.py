@@ -264,6 +264,18 @@ def test_undecodable_transcript_keeps_items_and_reports_lines(shared_data, tmp_p
     assert any(w.startswith("0001/0001.txt:3: undecodable line") for w in adapter.warnings("bad_encoding"))
 
 
+def test_missing_transcript_file_is_one_warning(shared_data, tmp_path):
+    wav = tmp_path / "one.wav"
+    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
+    paths = [p for p in audmap_paths(shared_data) if p.startswith("0020/Happy/")]
+    root = build_tree(tmp_path / "esd", paths, wav, transcripts=False)
+    adapter = get_adapter("esd", root)
+    items = list(adapter.items())
+    assert len(items) == 350 and {i.text for i in items} == {None}
+    assert adapter.warnings("no_transcript") == ["0020/0020.txt: missing; 0020's utterances have no text"]
+    assert {i.source_file for i in items} == {f"0020/Happy/{p.split('/')[-1]}" for p in paths}
+
+
 def test_decode_text_order():
     text = "0001_000001\t打远一看，它们的确很是美丽，\t中立\n"
     assert decode_text(text.encode("utf-16"), ["ascii"]).encoding == "utf-16"

@@ -181,10 +181,9 @@ class ESDAdapter(WarningLog, Adapter):
             transcript = self.rel(transcript_path)
             if transcript_path.is_file():
                 lines = self.read_transcript(transcript_path, language)
-            else:
-                self.warn("no_transcript", f"{self.rel(transcript_path)}: missing; {spk}'s utterances "
-                                           f"have no text")
-                lines = {}
+            else:       # one warning for the file, not one per utterance
+                self.warn("no_transcript", f"{transcript}: missing; {spk}'s utterances have no text")
+                lines, transcript = {}, None
             seen: set[str] = set()
             layouts: set[str] = set()
             for wav, emotion, split_folder in self._wavs(spk_dir):
@@ -236,13 +235,14 @@ class ESDAdapter(WarningLog, Adapter):
                     None) if unified else None
 
     def _item(self, spk: str, utt: str, number: int, emotion: str, split: str, wav: Path,
-              line: TranscriptLine | None, language: str, transcript: str) -> RawItem:
+              line: TranscriptLine | None, language: str, transcript: str | None) -> RawItem:
+        """``transcript``: the speaker's transcript file (relative), None when it is missing."""
         text = line.text if line is not None else None
         if line is None:
             if utt in self.card.texts:
                 text = self.card.texts[utt]
                 self.warn("supplied_text", f"{utt}: no line in {transcript}; text supplied by the card")
-            else:
+            elif transcript is not None:
                 self.warn("no_transcript", f"{utt}: no line in {transcript}; text is null")
         elif line.emotion is not None and line.emotion in self.card.categories and \
                 self.card.categories[line.emotion] != self.card.categories.get(emotion):
