@@ -93,6 +93,14 @@ def build_tree(root: Path, paths: list[str], wav: Path, *, split_folders: bool =
     return root
 
 
+@pytest.fixture()
+def wav(shared_data, tmp_path) -> Path:
+    """One real 16 kHz wav (EmoDB) that every file of a tree links to."""
+    out = tmp_path / "one.wav"
+    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), out)
+    return out
+
+
 @pytest.fixture(scope="module")
 def flat(shared_data, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("esd")
@@ -186,9 +194,7 @@ def test_protocols_match_emobox_and_official_split(flat, shared_data):
     assert official.sizes() == {"train": 30_000, "validation": 2000, "test": 3000}
 
 
-def test_split_folder_layout_without_wrapper(shared_data, tmp_path):
-    wav = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
+def test_split_folder_layout_without_wrapper(shared_data, tmp_path, wav):
     paths = [p for p in audmap_paths(shared_data) if p.startswith(("0002/", "0017/"))]
     root = build_tree(tmp_path / "esd", paths, wav, split_folders=True)
     adapter = get_adapter("esd", root)
@@ -209,9 +215,7 @@ def test_split_folder_layout_without_wrapper(shared_data, tmp_path):
     assert any("1 files are in a split folder other than" in w for w in adapter.count_warnings())
 
 
-def test_bad_input_is_accounted_for(shared_data, tmp_path):
-    wav = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
+def test_bad_input_is_accounted_for(shared_data, tmp_path, wav):
     paths = [p for p in audmap_paths(shared_data) if p.startswith("0011/")]
     root = build_tree(tmp_path / "esd", paths, wav)
     txt = root / "0011/0011.txt"
@@ -247,9 +251,7 @@ def test_bad_input_is_accounted_for(shared_data, tmp_path):
         adapter.card.normalise(raws["0011_001800"])
 
 
-def test_undecodable_transcript_keeps_items_and_reports_lines(shared_data, tmp_path):
-    wav = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
+def test_undecodable_transcript_keeps_items_and_reports_lines(shared_data, tmp_path, wav):
     paths = [p for p in audmap_paths(shared_data) if p.startswith("0001/Neutral/")][:5]
     root = build_tree(tmp_path / "esd", paths, wav)
     txt = root / "0001/0001.txt"
@@ -264,9 +266,7 @@ def test_undecodable_transcript_keeps_items_and_reports_lines(shared_data, tmp_p
     assert any(w.startswith("0001/0001.txt:3: undecodable line") for w in adapter.warnings("bad_encoding"))
 
 
-def test_missing_transcript_file_is_one_warning(shared_data, tmp_path):
-    wav = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
+def test_missing_transcript_file_is_one_warning(shared_data, tmp_path, wav):
     paths = [p for p in audmap_paths(shared_data) if p.startswith("0020/Happy/")]
     root = build_tree(tmp_path / "esd", paths, wav, transcripts=False)
     adapter = get_adapter("esd", root)
@@ -293,14 +293,12 @@ def test_layout_error_names_expected_and_found(tmp_path):
         get_adapter("esd", tmp_path).check_layout()
 
 
-def test_build_end_to_end(shared_data, tmp_path):
+def test_build_end_to_end(shared_data, tmp_path, wav):
     """A 30-file tree (a gb2312 and a latin-1 speaker, every emotion and split) through the pipeline."""
     import datasets
 
     from seqd_builder.build import build
 
-    wav = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), wav)
     keep = {1, 21, 51}                       # evaluation, test and train positions of each block
     paths = [p for p in audmap_paths(shared_data) if p.startswith(("0001/", "0016/"))
              and (int(p[-10:-4]) - 1) % 350 + 1 in keep]
