@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(os.environ.get("SEQD_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+from seqd_builder.testing import shared_data_dir
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SHARED = shared_data_dir()
 
 
 @pytest.fixture(scope="session")

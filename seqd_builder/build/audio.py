@@ -56,6 +56,11 @@ class DecodedAudio:
     warnings: tuple[str, ...]
 
 
+def _why(exc: Exception) -> str:
+    """libsndfile's own words, without the in-memory buffer's address (reports must be reproducible)."""
+    return getattr(exc, "error_string", None) or str(exc)
+
+
 def _encode_wav(samples: np.ndarray, subtype: str) -> bytes:
     buf = io.BytesIO()
     sf.write(buf, samples, SAMPLING_RATE, format="WAV", subtype=subtype)
@@ -75,8 +80,8 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
     try:
         info = sf.info(io.BytesIO(raw))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise AudioProblem(RejectReason.CORRUPT_AUDIO, f"not a readable audio file ({exc})",
-                           path) from exc
+        raise AudioProblem(RejectReason.CORRUPT_AUDIO,
+                           f"not a readable audio file ({_why(exc)})", path) from exc
     trunc = _TRUNCATED.search(info.extra_info or "")
     if trunc and info.format == "WAV":
         declared, present = int(trunc.group(1)), int(trunc.group(2))
@@ -88,7 +93,7 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
     try:
         data, rate = sf.read(io.BytesIO(raw), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
-        raise AudioProblem(RejectReason.CORRUPT_AUDIO, f"decoding failed ({exc})", path) from exc
+        raise AudioProblem(RejectReason.CORRUPT_AUDIO, f"decoding failed ({_why(exc)})", path) from exc
     if data.shape[0] != info.frames:
         raise AudioProblem(RejectReason.TRUNCATED_AUDIO,
                            f"truncated: header declares {info.frames} frames, decoded {data.shape[0]}",

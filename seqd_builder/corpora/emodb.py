@@ -80,7 +80,8 @@ class EmodbAdapter(Adapter):
             from ..phones.readers import read_xlabel
         except ImportError:  # pragma: no cover - the phones package ships with seqd-builder
             read_xlabel = None
-        for path in sorted(self._audio_dir().glob("*.wav")):
+        # copies made on case-insensitive file systems sometimes carry .WAV: accept both
+        for path in sorted(p for p in self._audio_dir().iterdir() if p.suffix.lower() == ".wav"):
             m = _NAME.match(path.stem)
             if not m:
                 yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,

@@ -38,7 +38,7 @@ class RavdessAdapter(Adapter):
 
     def items(self) -> Iterator[RawItem | Rejection]:
         for actor_dir in self._actor_dirs():
-            for path in sorted(actor_dir.glob("*.wav")):
+            for path in sorted(p for p in actor_dir.iterdir() if p.suffix.lower() == ".wav"):
                 m = _NAME.match(path.stem)
                 if not m:
                     yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,
