@@ -56,13 +56,13 @@ def fleiss_kappa(counts: np.ndarray) -> float | None:
     counts, n = counts[n >= 2], n[n >= 2]
     if not len(counts):
         return None
+    p_cat = counts.sum(axis=0) / n.sum()
+    p_exp = float((p_cat ** 2).sum())
+    if p_exp >= 1.0 - 1e-12:
+        return None  # one category only: chance agreement is total, kappa undefined
     if np.all(n == n[0]):
         return float(_statsmodels_fleiss(counts, method="fleiss"))
     p_item = ((counts * (counts - 1)).sum(axis=1)) / (n * (n - 1))
-    p_cat = counts.sum(axis=0) / n.sum()
-    p_exp = float((p_cat ** 2).sum())
-    if p_exp >= 1.0:
-        return None
     return float((p_item.mean() - p_exp) / (1.0 - p_exp))
 
 
@@ -186,7 +186,7 @@ class AgreementSummary:
     alpha_intensity: float | None                   # ordinal for levels, interval for a range
     alpha_dimensions: dict[str, float | None] = field(default_factory=dict)   # interval
     mean_agreement: float | None = None             # mean share of the winning category
-    intensity_level: str = "ordinal"
+    intensity_level: str | None = "ordinal"         # None: the project has no intensity scale
 
     def as_dict(self) -> dict:
         return {"n_items": self.n_items, "n_ratings": self.n_ratings,
@@ -194,7 +194,8 @@ class AgreementSummary:
                                     "max": self.raters_per_item[2]},
                 "fleiss_kappa": self.fleiss_kappa, "krippendorff_alpha": {
                     "category (nominal)": self.alpha_category,
-                    f"intensity ({self.intensity_level})": self.alpha_intensity,
+                    **({f"intensity ({self.intensity_level})": self.alpha_intensity}
+                       if self.intensity_level else {}),
                     **{f"{d} (interval)": a for d, a in self.alpha_dimensions.items()}},
                 "mean_agreement": self.mean_agreement}
 
@@ -205,7 +206,7 @@ def summarise_agreement(votes: Votes, project: Project) -> AgreementSummary:
     n = counts.sum(axis=1)
     rated = n[n > 0]
     shares = counts[n > 0].max(axis=1) / rated if len(rated) else np.array([])
-    level = "ordinal" if project.intensity is not None and project.intensity.levels else "interval"
+    level = None if project.intensity is None else "ordinal" if project.intensity.levels else "interval"
     aggregated = any(v.weight != 1 for vs in votes.values() for v in vs)
     alpha_int = None
     if project.intensity is not None and not aggregated:

@@ -11,16 +11,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..schema import Vote
-from .agreement import AgreementSummary, RaterStats, category_counts, coincidence, rater_stats, \
-    summarise_agreement
 from .merge import Consensus, Status, merge_votes
 from .project import Project
 from .sheet import Issue, Sheet
+
+if TYPE_CHECKING:
+    from .agreement import AgreementSummary, RaterStats
 
 TABLE_FORMATS = ("csv", "parquet")
 
@@ -114,6 +116,9 @@ def merge_all(votes: Mapping[str, Sequence[Vote]], project: Project, *,
               sources: Mapping[str, str] | None = None, issues: Sequence[Issue] = (),
               files: Sequence[str] = ()) -> MergeResult:
     """Merge every item of ``votes`` ({utterance: votes}, in output order) by the project's rules."""
+    # statsmodels and scikit-learn load here, not when an adapter module is imported
+    from .agreement import category_counts, coincidence, rater_stats, summarise_agreement
+
     sources = sources or {}
     reject = project.merge.insufficient == "reject"
     items = []

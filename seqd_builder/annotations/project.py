@@ -357,6 +357,21 @@ def load_project(name_or_path: str | Path) -> Project:
                           file=path)
     if "labels" not in data:
         raise ConfigError("missing required field: labels", file=path)
+    try:
+        return _build(data, path)
+    except ConfigError as exc:
+        if exc.file is None:
+            raise ConfigError(str(exc), file=path, hint=exc.hint) from exc
+        raise
+    except UnknownLabelError as exc:
+        if exc.file is None:
+            raise UnknownLabelError(exc.kind, exc.value, exc.choices, file=path, hint=exc.hint) from exc
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc), file=path) from exc
+
+
+def _build(data: dict, path: Path) -> Project:
     intensity = None
     if data.get("intensity") is not None:
         spec = dict(data["intensity"])
@@ -393,26 +408,15 @@ def load_project(name_or_path: str | Path) -> Project:
     for rater, rspec in (data.get("raters") or {}).items():
         role = rspec.get("role") if isinstance(rspec, dict) else rspec
         raters[str(rater)] = str(role)
-    try:
-        return Project(
-            name=str(data.get("name", path.stem)), labels=_labels(data["labels"], path), path=path,
-            title=str(data.get("title", "")), description=str(data.get("description", "")),
-            no_consensus=None if data.get("no_consensus") is None else str(data["no_consensus"]),
-            intensity=intensity, dimensions=dims, dimension_range=dim_range, roles=roles,
-            raters=raters, default_role=data.get("default_role"),
-            unknown_raters=str(data.get("unknown_raters", "allow")),
-            merge=_merge_rules(data.get("merge") or {}, path),
-            speaker_pattern=data.get("speaker_pattern"), corpus=dict(data.get("corpus") or {}))
-    except ConfigError as exc:
-        if exc.file is None:
-            raise ConfigError(str(exc), file=path, hint=exc.hint) from exc
-        raise
-    except UnknownLabelError as exc:
-        if exc.file is None:
-            raise UnknownLabelError(exc.kind, exc.value, exc.choices, file=path, hint=exc.hint) from exc
-        raise
-    except TypeError as exc:
-        raise ConfigError(str(exc), file=path) from exc
+    return Project(
+        name=str(data.get("name", path.stem)), labels=_labels(data["labels"], path), path=path,
+        title=str(data.get("title", "")), description=str(data.get("description", "")),
+        no_consensus=None if data.get("no_consensus") is None else str(data["no_consensus"]),
+        intensity=intensity, dimensions=dims, dimension_range=dim_range, roles=roles,
+        raters=raters, default_role=data.get("default_role"),
+        unknown_raters=str(data.get("unknown_raters", "allow")),
+        merge=_merge_rules(data.get("merge") or {}, path),
+        speaker_pattern=data.get("speaker_pattern"), corpus=dict(data.get("corpus") or {}))
 
 
 def replace_rules(project: Project, **changes) -> Project:

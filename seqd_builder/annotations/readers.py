@@ -12,6 +12,7 @@ A malformed line raises :class:`~seqd_builder.errors.AnnotationError` naming fil
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -190,6 +191,62 @@ def read_msp_labels_txt(path: str | Path, *, project: Project | None = None,
                 vote = parse_msp_worker(text, project)
             except ValueError as exc:
                 _fail(f"{current}: {exc}", path, line_no, on_error)
+                continue
+            out[current].append(vote)
+    return out
+
+
+_IEMOCAP_SUMMARY = re.compile(r"^\[(\d+\.\d+) - (\d+\.\d+)\]\t(\w+)\t(\w+)\t\[")
+_IEMOCAP_SELF = re.compile(r"^[CA]-[FM]\d+$")
+
+
+def read_iemocap_evaluation(path: str | Path, *, project: Project | None = None,
+                            on_error: ErrorHandler = None) -> dict[str, list[Vote]]:
+    """IEMOCAP ``EmoEvaluation/<dialog>.txt`` evaluator lines → {utterance id: votes}.
+
+    ``C-<evaluator>:\t<Category>; [<Category>; …]\t(<comment>)`` gives a categorical vote: the whole
+    text stays in ``category_native`` (``Neutral; Anger``), the first category is the vote.
+    ``A-<evaluator>:\tval v; act a; dom d;\t(<comment>)`` gives a dimensional vote (1-5).
+    Evaluators ``F1``/``M1`` are the actors themselves: ``self_rating`` is set, and the project's
+    rules leave them out of the consensus, as the summary line does.
+    """
+    path = Path(path)
+    project = project or load_project("iemocap")
+    out: dict[str, list[Vote]] = {}
+    current: str | None = None
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            text = raw.rstrip("\n").rstrip("\r")
+            if not text.strip() or text.startswith("%"):
+                continue
+            match = _IEMOCAP_SUMMARY.match(text)
+            if match:
+                current = match.group(3)
+                out.setdefault(current, [])
+                continue
+            if not (text.startswith("C-") or text.startswith("A-")):
+                continue  # other evaluation lines (e.g. free-text sections) carry no vote
+            if current is None:
+                _fail(f"evaluator line before any utterance line: {text!r}", path, line_no, on_error)
+                continue
+            rater, _, rest = text.partition(":")
+            fields = rest.strip("\t ").split("\t")
+            body = fields[0].strip()
+            self_rating = bool(_IEMOCAP_SELF.match(rater))
+            try:
+                if rater.startswith("C-"):
+                    labels = [p.strip() for p in body.split(";") if p.strip()]
+                    if not labels:
+                        raise ValueError("no category")
+                    code = project.resolve(labels[0])
+                    vote = Vote(rater=rater, category=project.category_of(code),
+                                category_native="; ".join(labels), self_rating=self_rating)
+                else:
+                    values = dict(part.split() for part in body.split(";") if part.strip())
+                    vote = Vote(rater=rater, valence=float(values["val"]), arousal=float(values["act"]),
+                                dominance=float(values["dom"]), self_rating=self_rating)
+            except (ValueError, KeyError) as exc:
+                _fail(f"{current}: cannot read evaluator line {text!r} ({exc})", path, line_no, on_error)
                 continue
             out[current].append(vote)
     return out

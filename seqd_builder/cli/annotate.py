@@ -12,7 +12,7 @@ import typer
 
 from ..errors import AnnotationError, UnknownLabelError
 
-INPUT_FORMATS = ("seqd", "crema-tabulated", "msp-detailed", "msp-labels-txt")
+INPUT_FORMATS = ("seqd", "crema-tabulated", "msp-detailed", "msp-labels-txt", "iemocap-evaluation")
 
 EXAMPLES = """
 Examples:
@@ -29,7 +29,7 @@ def merge_command(
                                              "sheets; a corpus' vote file with --input-format).",
                                              exists=True, dir_okay=False),
     project: str = typer.Option(..., "--project", "-p", help="Project file (YAML) or built-in project "
-                                "name (crema_d, msp_podcast)."),
+                                "name (crema_d, msp_podcast, iemocap)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder for merged.csv/.parquet and "
                              "report.md/.html.", file_okay=False),
     table_format: list[str] = typer.Option(["csv", "parquet"], "--format", "-f",
@@ -73,6 +73,8 @@ def merge_command(
                 part = readers.read_crema_tabulated(path, modality, project=proj)
             elif input_format == "msp-detailed":
                 part = readers.read_msp_detailed(path, project=proj)
+            elif input_format == "iemocap-evaluation":
+                part = readers.read_iemocap_evaluation(path, project=proj)
             else:
                 part = readers.read_msp_labels_txt(path, project=proj)
             votes.update(part)
