@@ -83,7 +83,8 @@ class WarningLog:
     """Problems an adapter handled but reports (the item is kept).
 
     Kinds: ``count_mismatch`` (found counts differ from the card's published ones), ``no_transcript``,
-    ``malformed_line``, ``bad_encoding``, ``label_mismatch``, ``unlisted_file``, ``supplied_text``.
+    ``supplied_text``, ``malformed_line``, ``bad_encoding``, ``label_mismatch``, ``mixed_layout``,
+    ``unlisted_file``, ``missing_file``, ``missing_metadata``, ``missing_cell``.
     :meth:`count_warnings` is what the pipeline logs after :meth:`items` is exhausted.
     """
 
