@@ -108,7 +108,11 @@ def test_perceived_labels_and_votes(full):
     assert (lo.category, lo.category_perceived, lo.category_perceived_native) == ("happy", "neutral", "N")
     hi = by_id["crema_d/1001_IEO_HAP_HI"]      # tabulatedVotes: A 2, H 6, N 2
     assert {(v.category_native, v.weight) for v in hi.votes} == {("A", 2), ("H", 6), ("N", 2)}
-    assert hi.agreement == pytest.approx(0.6) and all(v.intensity is None for v in hi.votes)
+    assert hi.agreement == pytest.approx(0.6)
+    # perceived levels (mean 1-100 slider of the raters who chose each emotion: A 82.5, H 63.5,
+    # N 15) mapped to [0, 1] through the card's vote_intensity scale
+    assert {v.category_native: v.intensity for v in hi.votes} == pytest.approx(
+        {"A": (82.5 - 1) / 99, "H": (63.5 - 1) / 99, "N": (15 - 1) / 99})
     assert dict(hi.category_distribution)["happy"] == pytest.approx(0.6)
     assert sum(v.weight for r in rows for v in r.votes) == 68_568
 

@@ -263,9 +263,11 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                 yield seq, _rejection_from_error(utt_id, config, item, exc)
 
     _ENRICHER = enricher
+    adapter._reset_warnings()
     if enricher is not None and hasattr(enricher, "prepare"):
         prep = [u for _, u in tasks() if isinstance(u, Utterance)]
         seen.clear()
+        adapter._reset_warnings()
         enricher.prepare(prep, out / STAGING / config / "enrich")
     bar = tqdm(desc=f"build {config}", unit="utt", disable=not progress, initial=state.n_rows,
                dynamic_ncols=True)
@@ -294,7 +296,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     files = finalise_shards(journal, state.shards, data_dir)
     entry = _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
                           phones_mode)
-    _write_reports(out, config, state)
+    _write_reports(out, config, state, adapter.warning_records())
     acc = entry["accounting"]
     report.found, report.written = acc["found"], acc["written"]
     report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
@@ -351,13 +353,14 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
     rejected = Counter(r["reason"] for r in state.rejections)
     written = sum(s["rows"] for s in splits.values())
     found = written + sum(rejected.values())
-    count_warnings = list(getattr(adapter, "count_warnings", lambda: [])())
+    count_warnings = adapter.count_warnings()
     expected = card.expected.get("utterances")
-    if expected is not None and found != expected:
-        count_warnings.append(f"found {found} source utterances; the published corpus has {expected} "
-                              f"(a partial copy, or files missing from it)")
-    for _ in count_warnings:
-        warnings["count_mismatch"] += 1
+    if expected is not None and found != expected and not count_warnings:
+        message = (f"found {found} source utterances; the published corpus has {expected} "
+                   f"(a partial copy, or files missing from it)")
+        count_warnings.append(message)
+        adapter.warn("count_mismatch", message)
+    warnings.update(adapter.warning_kinds())
     from ..corpora.protocols import protocol_summary
 
     return {
@@ -382,14 +385,18 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
         "accounting": {"found": found, "written": written, "rejected": dict(sorted(rejected.items())),
                        "warnings": dict(sorted(warnings.items()))},
         "count_warnings": count_warnings,
+        "source_notes": _jsonable(adapter.build_notes()),
         "checksums": f"checksums/{card.name}.sha256",
         "rejections": f"reports/{card.name}/{REJECTED}",
     }
 
 
-def _write_reports(out: Path, config: str, state) -> None:
+def _write_reports(out: Path, config: str, state, source_warnings: list[tuple[str, str]]) -> None:
     reports = out / "reports" / config
     reports.mkdir(parents=True, exist_ok=True)
+    with (reports / "source_warnings.jsonl").open("w", encoding="utf-8") as fh:
+        for kind, message in source_warnings:
+            fh.write(json.dumps({"kind": kind, "detail": message}, ensure_ascii=False) + "\n")
     rejections = sorted(state.rejections, key=lambda r: r["seq"])
     with (reports / REJECTED).open("w", encoding="utf-8") as fh:
         for r in rejections:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from ..schema import RawItem, Rejection
 from .base import Adapter, register
-from .common import WarningLog, casefold_table
+from .common import casefold_table
 
 
 @register("casia")
-class CASIAAdapter(WarningLog, Adapter):
+class CASIAAdapter(Adapter):
     """Reads CASIA in any folder variant; count mismatches via :meth:`count_warnings`."""
 
     @classmethod

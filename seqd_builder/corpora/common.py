@@ -79,35 +79,6 @@ def compare_counts(what: str, expected: Mapping[str, int], found: Mapping[str, i
     return out
 
 
-class WarningLog:
-    """Problems an adapter handled but reports (the item is kept).
-
-    Kinds: ``count_mismatch`` (found counts differ from the card's published ones), ``no_transcript``,
-    ``supplied_text``, ``malformed_line``, ``bad_encoding``, ``label_mismatch``, ``mixed_layout``,
-    ``unlisted_file``, ``missing_file``, ``missing_metadata``, ``missing_cell``.
-    :meth:`count_warnings` is what the pipeline logs after :meth:`items` is exhausted.
-    """
-
-    def _reset_warnings(self) -> None:
-        self._warnings: list[tuple[str, str]] = []
-
-    def warn(self, kind: str, message: str) -> None:
-        if not hasattr(self, "_warnings"):
-            self._reset_warnings()
-        self._warnings.append((kind, message))
-
-    def warnings(self, kind: str | None = None) -> list[str]:
-        """All warnings of the last :meth:`items` run (of one ``kind`` when given), as messages."""
-        return [m for k, m in getattr(self, "_warnings", []) if kind is None or k == kind]
-
-    def warning_kinds(self) -> Counter:
-        return Counter(k for k, _ in getattr(self, "_warnings", []))
-
-    def count_warnings(self) -> list[str]:
-        """Mismatches between the found and the published counts (valid after ``items()``)."""
-        return self.warnings("count_mismatch")
-
-
 def balanced_speaker_folds(genders: Mapping[str, str], n_folds: int, seed: int) -> list[list[str]]:
     """Speaker-independent folds balanced by gender: the documented rule behind committed fold lists.
 

@@ -17,7 +17,6 @@ by :meth:`CremaDAdapter.missing_cells` and as ``missing_cell`` warnings.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import itertools
 import re
 from collections import Counter
@@ -28,13 +27,13 @@ from ..annotations.readers import read_crema_tabulated
 from ..errors import AnnotationError, CorpusLayoutError
 from ..schema import RawItem, Rejection, RejectReason, Vote
 from .base import Adapter, register
-from .common import WarningLog, compare_counts
+from .common import compare_counts
 
 _NAME = re.compile(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})$")
 
 
 @register("crema_d")
-class CremaDAdapter(WarningLog, Adapter):
+class CremaDAdapter(Adapter):
     """Reads CREMA-D as cloned (with LFS) or as an ``AudioWAV/``-only copy."""
 
     @classmethod
@@ -115,9 +114,8 @@ class CremaDAdapter(WarningLog, Adapter):
     def votes(self) -> dict[str, tuple[Vote, ...]]:
         """clip → voice-only vote counts.
 
-        The reader gives each vote its mean 1-100 slider level as ``intensity``; the card's intensity
-        scale is the intended LO/MD/HI level, so the slider means are dropped here (the card has no
-        scale for them; see docs/corpora-esd-casia-crema.md).
+        The reader gives each vote its mean 1-100 slider level as ``intensity``; the card's
+        ``vote_intensity`` scale ([1, 100]) maps it to [0, 1] beside the intended LO/MD/HI level.
         """
         path = self._file("tabulated_votes")
         if path is None:
@@ -128,8 +126,7 @@ class CremaDAdapter(WarningLog, Adapter):
             self.warn("malformed_line", str(error))
 
         table = read_crema_tabulated(path, modality="voice", on_error=collect)
-        return {clip: tuple(dataclasses.replace(v, intensity=None) for v in votes)
-                for clip, votes in table.items()}
+        return {clip: tuple(votes) for clip, votes in table.items()}
 
     # --- items -------------------------------------------------------------------------------------
 

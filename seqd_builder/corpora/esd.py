@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..schema import RawItem, Rejection
 from .base import Adapter, register
-from .common import WarningLog, compare_counts, decode_text
+from .common import compare_counts, decode_text
 
 _UTT = re.compile(r"^(\d{4})_(\d{6})$")
 _SPACED_LINE = re.compile(r"^(?P<id>\d{4}_\d{6})\s+(?P<rest>.*?)\s*$")
@@ -41,7 +41,7 @@ class TranscriptLine:
 
 
 @register("esd")
-class ESDAdapter(WarningLog, Adapter):
+class ESDAdapter(Adapter):
     """Reads ESD in either layout. Warnings (incl. count mismatches) via :meth:`warnings`."""
 
     @classmethod
