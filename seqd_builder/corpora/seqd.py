@@ -173,7 +173,10 @@ class SeqdAdapter(Adapter):
                                 line=first.line, reason=RejectReason.MISSING_AUDIO,
                                 detail=f"no {utt}.wav or {utt}.flac under {self.root}")
                 continue
-            item = dict(kv for a in annotations[utt] for kv in a.item)
+            item: dict[str, str] = {}
+            for a in annotations[utt]:   # the first value wins, as the sheet's validation reports
+                for col, value in a.item:
+                    item.setdefault(col, value)
             intensity = None
             if c.intensity is not None and self.project.intensity is not None:
                 intensity = str(c.intensity_level) if self.project.intensity.levels else c.intensity
