@@ -66,6 +66,10 @@ def test_card_comes_from_the_project(corpus):
     assert card.dimensions["range"] == [1.0, 5.0]
     assert "SpeechEQ" in card.citation
     assert card.options["exclude_self_votes"] is True
+    agreement = card.options["agreement"]
+    assert agreement["fleiss_kappa"] == pytest.approx(0.382, abs=5e-4)
+    assert agreement["krippendorff_alpha"]["category (nominal)"] == pytest.approx(0.435, abs=5e-4)
+    assert agreement["outcomes"] == {"consensus": 6, "low_agreement": 1, "tie": 1}
 
 
 def test_records_normalise_to_unified_rows(corpus):
@@ -121,3 +125,29 @@ def test_layout_without_recordings(tmp_path):
     (empty / "notes.txt").write_text("no audio here")
     with pytest.raises(CorpusLayoutError, match="expected a folder of recordings.*found notes.txt"):
         _adapter(empty).check_layout()
+
+
+def test_demo_flow_simulated_raters_to_unified_rows(tmp_path):
+    """What `seqd demo` does: truth table -> simulated sheet + project -> seqd adapter -> rows."""
+    from seqd_builder.annotations.simulate import simulate_raters, write_demo_project
+
+    rng = np.random.default_rng(0)
+    categories = ["neutral", "happy", "sad", "angry"]
+    truth = [{"utterance": f"spk{i % 3}_{i:03d}", "category": categories[i % 4],
+              "intensity": None if i % 4 == 0 else int(rng.integers(1, 4)),
+              "arousal": float(rng.integers(1, 6)), "valence": float(rng.integers(1, 6)),
+              "dominance": float(rng.integers(1, 6))} for i in range(24)]
+    sheet = tmp_path / "annotations.csv"
+    simulate_raters(truth, seed=0).to_csv(sheet, index=False)
+    project = write_demo_project(tmp_path / "project.yaml", categories,
+                                 extra={"speaker_pattern": "^(?P<speaker>spk\\d)_"})
+    audio = _recordings(tmp_path / "audio", [t["utterance"] for t in truth])
+    adapter = get_adapter("seqd", root=audio, annotations=[sheet], project=project)
+    rows = [adapter.card.normalise(r) for r in adapter.items()]
+    assert len(rows) == 24 and adapter.sheet.issues == ()
+    assert {r.speaker for r in rows} == {"seqd/spk0", "seqd/spk1", "seqd/spk2"}
+    assert adapter.card.language == "en"
+    truth_of = {t["utterance"]: t["category"] for t in truth}
+    assert sum(r.category == truth_of[r.id.split("/")[1]] for r in rows) >= 20
+    assert all(len(r.votes) >= 3 and r.agreement is not None for r in rows)
+    assert all(0 <= r.arousal <= 1 for r in rows)

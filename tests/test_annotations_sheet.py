@@ -138,3 +138,11 @@ def test_project_errors_name_value_choices_and_file(tmp_path, patch, error, mess
 def test_unknown_project_lists_builtins():
     with pytest.raises(UnknownLabelError, match="unknown project 'iemocapp'; valid: crema_d, .*msp_podcast"):
         load_project("iemocapp")
+
+
+def test_sheet_that_is_not_utf8(project, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("utterance,rater,category,comment\nu1,R01,hap,très gai\n".encode("latin-1"))
+    with pytest.raises(AnnotationError, match=r"latin1.csv: not UTF-8 text") as info:
+        read_sheet(path, project)
+    assert "save the sheet as UTF-8" in info.value.hint

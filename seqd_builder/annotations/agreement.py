@@ -210,7 +210,7 @@ def summarise_agreement(votes: Votes, project: Project) -> AgreementSummary:
     aggregated = any(v.weight != 1 for vs in votes.values() for v in vs)
     alpha_int = None
     if project.intensity is not None and not aggregated:
-        table = value_counts(votes, "intensity")
+        table = value_counts(votes, "intensity", exclude_self=project.merge.category_exclude_self)
         if table is not None:
             alpha_int = alpha_from_counts(table[0], level, table[1])
     dims = {}

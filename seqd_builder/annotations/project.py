@@ -270,13 +270,8 @@ def _labels(spec: Any, where: Path) -> tuple[Label, ...]:
         if entry is None or isinstance(entry, str):
             out.append(Label(str(code), entry))
             continue
-        if not isinstance(entry, dict):
-            raise ConfigError(f"label {code!r}: expected a category name or a mapping, got {entry!r}",
-                              file=where)
-        unknown = set(entry) - {"category", "aliases", "prefixes", "description"}
-        if unknown:
-            raise ConfigError(f"label {code!r}: unknown fields {sorted(unknown)}; valid: category, "
-                              f"aliases, prefixes, description", file=where)
+        entry = _section(entry, f"label {code!r}", ("category", "aliases", "prefixes", "description"),
+                         where)
         out.append(Label(str(code), entry.get("category"), _as_tuple(entry.get("aliases"), "aliases",
                                                                      where),
                          _as_tuple(entry.get("prefixes"), "prefixes", where),
@@ -284,51 +279,47 @@ def _labels(spec: Any, where: Path) -> tuple[Label, ...]:
     return tuple(out)
 
 
+_RULE_SECTIONS: dict[str, dict[str, str]] = {
+    "category": {"ties": "ties", "tie_break": "tie_break", "separator": "separator",
+                 "exclude_self": "category_exclude_self"},
+    "intensity": {"method": "intensity", "raters": "intensity_raters"},
+    "dimensions": {"method": "dimensions", "exclude_self": "dimensions_exclude_self"},
+    "reliability": {"flag_below": "flag_below"},
+}
+"""``merge:`` sub-sections and their keys -> MergeRules fields (``intensity: median`` = its method)."""
+
+_RULE_TYPES = {"min_raters": int, "min_agreement": float, "flag_below": float,
+               "category_exclude_self": bool, "dimensions_exclude_self": bool}
+
+
 def _merge_rules(spec: dict, where: Path) -> MergeRules:
     spec = dict(spec or {})
     flat: dict[str, Any] = {}
-    category = dict(spec.pop("category", None) or {})
-    for key, target in (("ties", "ties"), ("tie_break", "tie_break"), ("separator", "separator"),
-                        ("exclude_self", "category_exclude_self")):
-        if key in category:
-            flat[target] = category.pop(key)
-    intensity = spec.pop("intensity", None)
-    if isinstance(intensity, dict):
-        intensity = dict(intensity)
-        if "method" in intensity:
-            flat["intensity"] = intensity.pop("method")
-        if "raters" in intensity:
-            flat["intensity_raters"] = intensity.pop("raters")
-        category.update({f"intensity.{k}": v for k, v in intensity.items()})
-    elif intensity is not None:
-        flat["intensity"] = intensity
-    dimensions = spec.pop("dimensions", None)
-    if isinstance(dimensions, dict):
-        dimensions = dict(dimensions)
-        if "method" in dimensions:
-            flat["dimensions"] = dimensions.pop("method")
-        if "exclude_self" in dimensions:
-            flat["dimensions_exclude_self"] = bool(dimensions.pop("exclude_self"))
-        category.update({f"dimensions.{k}": v for k, v in dimensions.items()})
-    elif dimensions is not None:
-        flat["dimensions"] = dimensions
-    reliability = dict(spec.pop("reliability", None) or {})
-    if "flag_below" in reliability:
-        flat["flag_below"] = float(reliability.pop("flag_below"))
+    unknown: list[str] = []
+    for section, keys in _RULE_SECTIONS.items():
+        value = spec.pop(section, None)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            value = {"method": value}
+        for key, setting in value.items():
+            if key in keys:
+                flat[keys[key]] = setting
+            else:
+                unknown.append(f"{section}.{key}")
     for key in ("min_raters", "min_agreement", "insufficient"):
         if key in spec:
             flat[key] = spec.pop(key)
-    leftovers = sorted(set(spec) | set(category) | {f"reliability.{k}" for k in reliability})
-    if leftovers:
-        raise ConfigError(f"merge: unknown fields {', '.join(leftovers)}; see annotations/README.md "
+    unknown += sorted(spec)
+    if unknown:
+        raise ConfigError(f"merge: unknown fields {', '.join(unknown)}; see annotations/README.md "
                           f"for the merging rules", file=where)
     if "tie_break" in flat:
         tb = flat["tie_break"]
         flat["tie_break"] = () if tb in (None, "label_order") else _as_tuple(tb, "tie_break", where)
-    if "min_agreement" in flat:
-        flat["min_agreement"] = float(flat["min_agreement"])
-    if "min_raters" in flat:
-        flat["min_raters"] = int(flat["min_raters"])
+    for name, kind in _RULE_TYPES.items():
+        if name in flat:
+            flat[name] = kind(flat[name])
     return MergeRules(**flat)
 
 
@@ -371,25 +362,27 @@ def load_project(name_or_path: str | Path) -> Project:
         raise ConfigError(str(exc), file=path) from exc
 
 
+def _section(spec: Any, what: str, valid: tuple[str, ...], path: Path) -> dict:
+    """A mapping section of the project file, refusing keys it does not know."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{what}: expected a mapping with {', '.join(valid)}, got {spec!r}", file=path)
+    bad = sorted(set(map(str, spec)) - set(valid))
+    if bad:
+        raise ConfigError(f"{what}: unknown fields {bad}; valid: {', '.join(valid)}", file=path)
+    return dict(spec)
+
+
 def _build(data: dict, path: Path) -> Project:
     intensity = None
     if data.get("intensity") is not None:
-        spec = dict(data["intensity"])
-        bad = set(spec) - {"levels", "range", "description"}
-        if bad:
-            raise ConfigError(f"intensity: unknown fields {sorted(bad)}; valid: levels, range, "
-                              f"description", file=path)
+        spec = _section(data["intensity"], "intensity", ("levels", "range", "description"), path)
         intensity = IntensityScale(
             levels=_as_tuple(spec["levels"], "intensity.levels", path) if spec.get("levels") else None,
             range=tuple(float(x) for x in spec["range"]) if spec.get("range") else None,
             description=str(spec.get("description", "")))
     dims, dim_range = (), None
     if data.get("dimensions") is not None:
-        spec = dict(data["dimensions"])
-        bad = set(spec) - {"names", "range", "description"}
-        if bad:
-            raise ConfigError(f"dimensions: unknown fields {sorted(bad)}; valid: names, range, "
-                              f"description", file=path)
+        spec = _section(data["dimensions"], "dimensions", ("names", "range", "description"), path)
         dims = _as_tuple(spec.get("names", list(DIMENSIONS)), "dimensions.names", path)
         if spec.get("range") is None or len(spec["range"]) != 2:
             raise ConfigError(f"dimensions.range must be [low, high], got {spec.get('range')!r}",
@@ -397,11 +390,7 @@ def _build(data: dict, path: Path) -> Project:
         dim_range = (float(spec["range"][0]), float(spec["range"][1]))
     roles = {}
     for rname, rspec in (data.get("roles") or {}).items():
-        rspec = dict(rspec or {})
-        bad = set(rspec) - {"self_rating", "description"}
-        if bad:
-            raise ConfigError(f"role {rname!r}: unknown fields {sorted(bad)}; valid: self_rating, "
-                              f"description", file=path)
+        rspec = _section(rspec or {}, f"role {rname!r}", ("self_rating", "description"), path)
         roles[str(rname)] = Role(str(rname), bool(rspec.get("self_rating", False)),
                                  str(rspec.get("description", "")))
     raters = {}

@@ -168,7 +168,7 @@ def _check_header(columns: list[str], path: Path) -> list[Issue]:
 
 def read_sheet(paths: Iterable[str | Path], project: Project) -> Sheet:
     """Read and validate SEQD annotation files (CSV, TSV or parquet) against ``project``."""
-    paths = tuple(Path(p) for p in paths)
+    paths = (Path(paths),) if isinstance(paths, (str, Path)) else tuple(Path(p) for p in paths)
     if not paths:
         raise AnnotationError("no annotation files given", hint="pass one or more sheets")
     annotations: list[Annotation] = []
@@ -180,7 +180,12 @@ def read_sheet(paths: Iterable[str | Path], project: Project) -> Sheet:
             raise AnnotationError(f"annotation file not found: {path}")
         file = str(path)
         columns: list[str] | None = None
-        for line, row in _rows(path):
+        try:
+            rows = list(_rows(path))
+        except UnicodeDecodeError as exc:
+            raise AnnotationError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path,
+                                  hint="save the sheet as UTF-8 (CSV UTF-8 in spreadsheet programs)") from exc
+        for line, row in rows:
             if isinstance(row, dict) and "__header__" in row:
                 columns = row["__header__"].split("\t")
                 header_issues = _check_header(columns, path)

@@ -81,7 +81,11 @@ def card_from_project(defaults: CorpusCard, project: Project, result: MergeResul
     try:
         # normalise() summarises the votes into category_distribution; with self-ratings excluded from
         # the consensus, the soft label must leave them out too (see the option's use in card.py).
-        options = {**defaults.options, "exclude_self_votes": project.merge.category_exclude_self}
+        # The agreement figures go into the card (options["agreement"]) for the dataset card to show.
+        options = {**defaults.options, "exclude_self_votes": project.merge.category_exclude_self,
+                   "agreement": {**result.agreement.as_dict(),
+                                 "flagged_raters": [r.rater for r in result.raters if r.flagged],
+                                 "outcomes": result.status_counts()}}
         return dataclasses.replace(defaults, title=title, categories=categories, intensity=intensity,
                                    dimensions=dimensions, perceived_categories=None,
                                    vote_categories={}, options=options, **overrides)
@@ -169,7 +173,10 @@ class SeqdAdapter(Adapter):
                                 line=first.line, reason=RejectReason.MISSING_AUDIO,
                                 detail=f"no {utt}.wav or {utt}.flac under {self.root}")
                 continue
-            item = dict(kv for a in annotations[utt] for kv in a.item)
+            item: dict[str, str] = {}
+            for a in annotations[utt]:   # the first value wins, as the sheet's validation reports
+                for col, value in a.item:
+                    item.setdefault(col, value)
             intensity = None
             if c.intensity is not None and self.project.intensity is not None:
                 intensity = str(c.intensity_level) if self.project.intensity.levels else c.intensity
