@@ -350,7 +350,13 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
         splits[split] = {"rows": rows, "hours": round(dur / 3600, 4), "files": files.get(split, []),
                          "bytes": sum((data_dir / f).stat().st_size for f in files.get(split, []))}
         seconds += dur
-    rejected = Counter(r["reason"] for r in state.rejections)
+    # a rejected annotation line (seqd sheets) is reported, but it is no source utterance: the item
+    # it belongs to is accounted for by its own row or rejection
+    item_rejections = [r for r in state.rejections
+                       if (r.get("extra") or {}).get("scope") != "annotation line"]
+    rejected = Counter(r["reason"] for r in item_rejections)
+    rejected_lines = Counter(r["reason"] for r in state.rejections
+                             if (r.get("extra") or {}).get("scope") == "annotation line")
     written = sum(s["rows"] for s in splits.values())
     found = written + sum(rejected.values())
     count_warnings = adapter.count_warnings()
@@ -375,7 +381,8 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
                  "perceived_categories": card.perceived_categories, "scales": card.scales(),
                  "official_split": card.official_split, "protocols": protocol_summary(card),
                  "phones": card.phones, "expected": card.expected,
-                 "synthetic": bool(card.options.get("synthetic", False))},
+                 "synthetic": bool(card.options.get("synthetic", False)),
+                 "agreement": _jsonable(card.options.get("agreement"))},
         "files": {s: v["files"] for s, v in splits.items()},
         "splits": {s: {k: v for k, v in d.items() if k != "files"} for s, d in splits.items()},
         "counts": {"categories": dict(sorted(categories.items())),
@@ -383,6 +390,7 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
                    "gender": dict(sorted(genders.items())), "intensity_level": dict(sorted(levels.items())),
                    "speakers": len(speakers), "hours": round(seconds / 3600, 4)},
         "accounting": {"found": found, "written": written, "rejected": dict(sorted(rejected.items())),
+                       "rejected_annotation_lines": dict(sorted(rejected_lines.items())),
                        "warnings": dict(sorted(warnings.items()))},
         "count_warnings": count_warnings,
         "source_notes": _jsonable(adapter.build_notes()),

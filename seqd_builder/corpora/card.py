@@ -193,7 +193,8 @@ class CorpusCard:
         votes = tuple(self._normalise_vote(v, where) for v in raw.votes)
         distribution, agreement = (), raw.agreement
         if votes:
-            summary = summarise_votes(votes)
+            summary = summarise_votes(
+                votes, exclude_self=bool(self.options.get("exclude_self_votes", False)))
             distribution = summary.distribution
             if agreement is None:
                 agreement = summary.agreement

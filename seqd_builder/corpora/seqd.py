@@ -31,9 +31,9 @@ from ..schema import RawItem, Rejection, RejectReason
 from .base import Adapter, register
 from .card import CorpusCard, IntensityScale
 
-INSUFFICIENT_REASON = {Status.TOO_FEW_RATERS: RejectReason.MISSING_METADATA,
-                       Status.LOW_AGREEMENT: RejectReason.INVALID_VALUE}
-"""Rejection reasons for items the project's thresholds reject (the schema has no closer reason)."""
+INSUFFICIENT_REASON = {Status.TOO_FEW_RATERS: RejectReason.TOO_FEW_RATERS,
+                       Status.LOW_AGREEMENT: RejectReason.NO_CONSENSUS}
+"""Rejection reasons for items the project's thresholds reject."""
 
 _CARD_FIELDS = ("title", "description", "homepage", "language", "languages", "licence", "citation",
                 "audio", "genders", "speakers", "texts", "splits", "default_split", "official_split",
