@@ -18,7 +18,7 @@ MAX_LISTED = 50
 """Items without consensus and sheet issues listed in the report (the merged table has them all)."""
 
 
-def _fmt(value, digits: int = 3) -> str:
+def number(value, digits: int = 3) -> str:
     """Numbers for tables: integers as such, others with ``digits`` decimals, None as a dash."""
     if value is None:
         return "–"
@@ -31,7 +31,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(asset_dir("annotations", "templates"))),
                              undefined=jinja2.StrictUndefined, autoescape=autoescape,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["num"] = _fmt
+    env.filters["num"] = number
     return env
 
 
@@ -62,7 +62,8 @@ def report_context(result: MergeResult) -> dict:
             ("no consensus", f"written as {project.no_consensus!r}" if project.no_consensus
              else "written as an empty label"),
             ("intensity", "no scale declared" if project.intensity is None else
-             f"{rules.intensity} of the {'raters who chose the consensus' if rules.intensity_raters == 'consensus' else 'all raters'}"),
+             f"{rules.intensity} of the " + ("raters who chose the consensus"
+                                            if rules.intensity_raters == "consensus" else "all raters")),
             ("dimensions", "none declared" if not project.dimensions else
              f"{rules.dimensions} of {', '.join(project.dimensions)}"
              + ("; self-ratings excluded" if rules.dimensions_exclude_self else "")),

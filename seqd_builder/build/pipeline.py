@@ -42,7 +42,7 @@ from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..schema import RawItem, Rejection, RejectReason, Utterance
 from .audio import AudioProblem, decode
 from .journal import Journal
-from .writer import DEFAULT_SHARD_BYTES, ShardWriter, finalise_shards
+from .writer import DEFAULT_SHARD_BYTES, ShardWriter, encode_row, finalise_shards
 
 STAGING = ".seqd-build"
 MANIFEST = "manifest.json"
@@ -110,7 +110,11 @@ def _process(utt: Utterance) -> tuple:
     row = utt.to_row()
     row["audio"] = {"bytes": audio.wav_bytes, "path": Path(utt.audio_path).name}
     row["duration"] = audio.duration
-    return ("row", row, warnings, audio.source_sha256)
+    # what the dataset card counts travels in the journal, so counting needs no re-read of shards
+    stats = [row["category"], row["gender"], round(audio.duration, 3), row["speaker"],
+             row["intensity_level"]]
+    return ("row", encode_row(row), {"warnings": warnings, "sha256": audio.source_sha256,
+                                     "stats": stats})
 
 
 def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int) -> Iterator[tuple[int, Any, Any]]:
@@ -259,9 +263,11 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                 yield seq, _rejection_from_error(utt_id, config, item, exc)
 
     _ENRICHER = enricher
+    adapter._reset_warnings()
     if enricher is not None and hasattr(enricher, "prepare"):
         prep = [u for _, u in tasks() if isinstance(u, Utterance)]
         seen.clear()
+        adapter._reset_warnings()
         enricher.prepare(prep, out / STAGING / config / "enrich")
     bar = tqdm(desc=f"build {config}", unit="utt", disable=not progress, initial=state.n_rows,
                dynamic_ncols=True)
@@ -275,13 +281,13 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                                 reason=result[1], detail=result[2])
                 journal.append({"event": "rejected", "rejection": {**rej.to_json(), "seq": seq}})
             else:
-                _, row, warnings, sha = result
-                writer.add(row, {"warnings": warnings, "sha256": sha,
-                                 "source": adapter.rel(Path(task.audio_path))})
+                _, row, meta = result
+                writer.add(row, {**meta, "source": adapter.rel(Path(task.audio_path))})
                 bar.update(1)
-        writer.flush_all()
+        writer.commit_all()
         journal.append({"event": "done"})
     finally:
+        writer.abandon()
         bar.close()
         journal.close()
         _ENRICHER = None
@@ -290,7 +296,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     files = finalise_shards(journal, state.shards, data_dir)
     entry = _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
                           phones_mode)
-    _write_reports(out, config, state)
+    _write_reports(out, config, state, adapter.warning_records())
     acc = entry["accounting"]
     report.found, report.written = acc["found"], acc["written"]
     report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
@@ -333,7 +339,7 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
             for meta in shard["meta"]:
                 for w in meta["warnings"]:
                     warnings[w["kind"]] += 1
-            for cat, gender, duration, speaker, level in shard["stats"]:
+            for cat, gender, duration, speaker, level in (m["stats"] for m in shard["meta"]):
                 categories[str(cat)] += 1
                 by_split_cat[split][str(cat)] += 1
                 genders[str(gender)] += 1
@@ -344,16 +350,23 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
         splits[split] = {"rows": rows, "hours": round(dur / 3600, 4), "files": files.get(split, []),
                          "bytes": sum((data_dir / f).stat().st_size for f in files.get(split, []))}
         seconds += dur
-    rejected = Counter(r["reason"] for r in state.rejections)
+    # a rejected annotation line (seqd sheets) is reported, but it is no source utterance: the item
+    # it belongs to is accounted for by its own row or rejection
+    item_rejections = [r for r in state.rejections
+                       if (r.get("extra") or {}).get("scope") != "annotation line"]
+    rejected = Counter(r["reason"] for r in item_rejections)
+    rejected_lines = Counter(r["reason"] for r in state.rejections
+                             if (r.get("extra") or {}).get("scope") == "annotation line")
     written = sum(s["rows"] for s in splits.values())
     found = written + sum(rejected.values())
-    count_warnings = list(getattr(adapter, "count_warnings", lambda: [])())
+    count_warnings = adapter.count_warnings()
     expected = card.expected.get("utterances")
-    if expected is not None and found != expected:
-        count_warnings.append(f"found {found} source utterances; the published corpus has {expected} "
-                              f"(a partial copy, or files missing from it)")
-    for _ in count_warnings:
-        warnings["count_mismatch"] += 1
+    if expected is not None and found != expected and not count_warnings:
+        message = (f"found {found} source utterances; the published corpus has {expected} "
+                   f"(a partial copy, or files missing from it)")
+        count_warnings.append(message)
+        adapter.warn("count_mismatch", message)
+    warnings.update(adapter.warning_kinds())
     from ..corpora.protocols import protocol_summary
 
     return {
@@ -368,7 +381,8 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
                  "perceived_categories": card.perceived_categories, "scales": card.scales(),
                  "official_split": card.official_split, "protocols": protocol_summary(card),
                  "phones": card.phones, "expected": card.expected,
-                 "synthetic": bool(card.options.get("synthetic", False))},
+                 "synthetic": bool(card.options.get("synthetic", False)),
+                 "agreement": _jsonable(card.options.get("agreement"))},
         "files": {s: v["files"] for s, v in splits.items()},
         "splits": {s: {k: v for k, v in d.items() if k != "files"} for s, d in splits.items()},
         "counts": {"categories": dict(sorted(categories.items())),
@@ -376,16 +390,21 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
                    "gender": dict(sorted(genders.items())), "intensity_level": dict(sorted(levels.items())),
                    "speakers": len(speakers), "hours": round(seconds / 3600, 4)},
         "accounting": {"found": found, "written": written, "rejected": dict(sorted(rejected.items())),
+                       "rejected_annotation_lines": dict(sorted(rejected_lines.items())),
                        "warnings": dict(sorted(warnings.items()))},
         "count_warnings": count_warnings,
+        "source_notes": _jsonable(adapter.build_notes()),
         "checksums": f"checksums/{card.name}.sha256",
         "rejections": f"reports/{card.name}/{REJECTED}",
     }
 
 
-def _write_reports(out: Path, config: str, state) -> None:
+def _write_reports(out: Path, config: str, state, source_warnings: list[tuple[str, str]]) -> None:
     reports = out / "reports" / config
     reports.mkdir(parents=True, exist_ok=True)
+    with (reports / "source_warnings.jsonl").open("w", encoding="utf-8") as fh:
+        for kind, message in source_warnings:
+            fh.write(json.dumps({"kind": kind, "detail": message}, ensure_ascii=False) + "\n")
     rejections = sorted(state.rejections, key=lambda r: r["seq"])
     with (reports / REJECTED).open("w", encoding="utf-8") as fh:
         for r in rejections:

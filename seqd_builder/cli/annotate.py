@@ -83,9 +83,8 @@ def merge_command(
     summary = result.agreement
     typer.echo(f"{summary.n_items} utterances merged: "
                + ", ".join(f"{k} {v}" for k, v in result.status_counts().items()))
-    typer.echo(f"Fleiss' kappa {summary.fleiss_kappa if summary.fleiss_kappa is None else round(summary.fleiss_kappa, 3)}, "
-               f"Krippendorff's alpha (nominal) "
-               f"{summary.alpha_category if summary.alpha_category is None else round(summary.alpha_category, 3)}")
+    typer.echo(f"Fleiss' kappa {report.number(summary.fleiss_kappa)}, "
+               f"Krippendorff's alpha (nominal) {report.number(summary.alpha_category)}")
     flagged = [r.rater for r in result.raters if r.flagged]
     if flagged:
         typer.echo(f"flagged raters: {', '.join(flagged)}")

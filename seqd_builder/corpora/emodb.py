@@ -27,10 +27,6 @@ class EmodbAdapter(Adapter):
     def layout_description(cls) -> str:
         return "wav/ (535 SSTTTEV.wav files), erkennung.txt and lablaut/ as in EmoDB's download.zip"
 
-    def __init__(self, root, **options):
-        super().__init__(root, **options)
-        self._warnings: list[str] = []
-
     def _audio_dir(self) -> Path | None:
         for name in _AUDIO_DIRS:
             if (self.root / name).is_dir():
@@ -45,14 +41,11 @@ class EmodbAdapter(Adapter):
     def input_files(self) -> list[Path]:
         return [p for p in [self.root / "erkennung.txt"] if p.is_file()]
 
-    def count_warnings(self) -> list[str]:
-        return list(self._warnings)
-
     def recognition_rates(self) -> dict[str, float]:
         """``erkannt`` / 100 per wav stem; malformed lines are reported, not fatal."""
         path = self.root / "erkennung.txt"
         if not path.is_file():
-            self._warnings.append("erkennung.txt not found: agreement is null")
+            self.warn("missing_metadata", "erkennung.txt not found: agreement is null")
             return {}
         rates: dict[str, float] = {}
         text = path.read_bytes().decode("latin-1")
@@ -64,7 +57,7 @@ class EmodbAdapter(Adapter):
                 stem = Path(fields[1]).stem
                 rates[stem] = float(fields[2].replace(",", ".")) / 100.0
             except (IndexError, ValueError):
-                self._warnings.append(f"{self.rel(path)}:{lineno}: malformed line {line!r}")
+                self.warn("malformed_line", f"{self.rel(path)}:{lineno}: malformed line {line!r}")
         return rates
 
     def _lablaut(self, stem: str) -> Path | None:
@@ -93,14 +86,14 @@ class EmodbAdapter(Adapter):
                                   f"unknown text code {text_code!r}; valid: {', '.join(self.card.texts)}")
                 continue
             if path.stem not in rates and rates:
-                self._warnings.append(f"{path.name}: no line in erkennung.txt (agreement null)")
+                self.warn("missing_metadata", f"{path.name}: no line in erkennung.txt (agreement null)")
             alignment = None
             lab = self._lablaut(path.stem)
             if lab is not None and read_xlabel is not None:
                 try:
                     alignment = tuple(read_xlabel(lab))
                 except SeqdError as exc:
-                    self._warnings.append(str(exc))
+                    self.warn("malformed_line", str(exc))
             yield RawItem(native_id=path.stem, audio_path=path, source_file=self.rel(path),
                           speaker=speaker, text=self.card.texts[text_code], category=emotion,
                           agreement=rates.get(path.stem),

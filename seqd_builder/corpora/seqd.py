@@ -31,9 +31,9 @@ from ..schema import RawItem, Rejection, RejectReason
 from .base import Adapter, register
 from .card import CorpusCard, IntensityScale
 
-INSUFFICIENT_REASON = {Status.TOO_FEW_RATERS: RejectReason.MISSING_METADATA,
-                       Status.LOW_AGREEMENT: RejectReason.INVALID_VALUE}
-"""Rejection reasons for items the project's thresholds reject (the schema has no closer reason)."""
+INSUFFICIENT_REASON = {Status.TOO_FEW_RATERS: RejectReason.TOO_FEW_RATERS,
+                       Status.LOW_AGREEMENT: RejectReason.NO_CONSENSUS}
+"""Rejection reasons for items the project's thresholds reject."""
 
 _CARD_FIELDS = ("title", "description", "homepage", "language", "languages", "licence", "citation",
                 "audio", "genders", "speakers", "texts", "splits", "default_split", "official_split",
@@ -173,7 +173,10 @@ class SeqdAdapter(Adapter):
                                 line=first.line, reason=RejectReason.MISSING_AUDIO,
                                 detail=f"no {utt}.wav or {utt}.flac under {self.root}")
                 continue
-            item = dict(kv for a in annotations[utt] for kv in a.item)
+            item: dict[str, str] = {}
+            for a in annotations[utt]:   # the first value wins, as the sheet's validation reports
+                for col, value in a.item:
+                    item.setdefault(col, value)
             intensity = None
             if c.intensity is not None and self.project.intensity is not None:
                 intensity = str(c.intensity_level) if self.project.intensity.levels else c.intensity
