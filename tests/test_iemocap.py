@@ -199,6 +199,7 @@ def test_other_codes_and_scales(full):
 
 def test_count_warnings_compare_with_the_card(full):
     warnings = full["adapter"].count_warnings()
+    assert "utterances: expected 10039, found 5837" in warnings
     assert "Session1 utterances: expected 1819, found 1143" in warnings
     assert "consensus code 'neu': expected 1708, found 1708" not in " ".join(warnings)
     assert "consensus code 'xxx': expected 2507, found 151" in warnings
@@ -292,7 +293,7 @@ def test_malformed_summary_line_is_rejected_with_file_and_line(tmp_path):
     assert bad.source_file == "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt"
     assert "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt:3" in bad.detail
     assert "[2.5000, 2.5000]" in bad.detail
-    warnings = adapter.parse_warnings()
+    warnings = adapter.warnings()
     assert any(w.startswith("Session1/dialog/EmoEvaluation/Ses01F_impro01.txt:8: unrecognised")
                for w in warnings)
     assert not any(":4:" in w for w in warnings)  # the rejected turn's rater lines go with it
@@ -319,7 +320,7 @@ def test_bad_encoding(tmp_path):
     assert (bad.reason, bad.line, bad.id) == ("bad_encoding", 3, "iemocap/Ses01F_impro01_F000")
     assert ok.text == "It's a caf\u00e9 \u2019n"
     assert adapter.fallback_decoded_lines == 1
-    assert any("transcriptions/Ses01F_impro01.txt:1: not valid UTF-8" in w for w in adapter.parse_warnings())
+    assert any("transcriptions/Ses01F_impro01.txt:1: not valid UTF-8" in w for w in adapter.warnings())
 
 
 def test_missing_audio_is_yielded_with_its_path_and_dialog_fallback(tmp_path, shared_data):
@@ -335,7 +336,7 @@ def test_missing_audio_is_yielded_with_its_path_and_dialog_fallback(tmp_path, sh
     second = list(adapter.items())
     assert [x.segment for x in second] == [(0.5, 1.5), (2.0, 3.0)]
     assert second[0].audio_path == root / "Session1/dialog/wav/Ses01F_impro01.wav"
-    assert any("no sentence wav" in w for w in adapter.parse_warnings())
+    assert any("no sentence wav" in w for w in adapter.warnings())
 
 
 def test_layout_error_names_the_nested_folder(tmp_path):
@@ -345,10 +346,10 @@ def test_layout_error_names_the_nested_folder(tmp_path):
     assert "IEMOCAP_full_release" in str(err.value) and "Session{1..5}" in str(err.value)
 
 
-def test_warnings_need_exhausted_items(tmp_path):
-    adapter = get_adapter("iemocap", small_tree(tmp_path, HEADER))
-    with pytest.raises(Exception, match="exhaust items"):
-        adapter.count_warnings()
+def test_warning_kinds_are_logged(full):
+    kinds = full["adapter"].warning_kinds()
+    assert set(kinds) == {"count_mismatch"}  # every turn has a transcript line, no odd rater lines
+    assert kinds["count_mismatch"] == len(full["adapter"].count_warnings()) == 1 + 5 + 6  # total, sessions, codes other than the 4-class ones
 
 
 def test_clean_transcript():

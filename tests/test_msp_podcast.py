@@ -322,7 +322,7 @@ def test_transcripts_and_textgrid_alignment(tmp_path):
     assert item.text == "it's a caf\xe9"
     assert [(s.phone, s.start, s.end) for s in item.phone_alignment] == [
         ("IH1", 0.0, 0.2), ("T", 0.2, 0.4), ("S", 0.5, 0.6)]
-    assert any("decoded as cp1252" in w for w in adapter.parse_warnings())
+    assert any("decoded as cp1252" in w for w in adapter.warnings())
 
 
 # --- end to end: build and load ------------------------------------------------------------------

@@ -26,10 +26,12 @@ Mapping decisions (the label maps themselves are in ``corpora/iemocap.yaml``):
 * Transcripts: bracketed tags such as ``[LAUGHTER]`` are stripped from ``text``; lines that are not
   valid UTF-8 are decoded with the card's fallback encodings and counted.
 
-Problems that do not cost an utterance (a fallback decode, an unrecognised rater line, an unreadable
-alignment) are listed by :meth:`IemocapAdapter.parse_warnings`; :meth:`IemocapAdapter.count_warnings`
-(which the build pipeline records in the manifest) lists the differences from the card's published
-counts followed by those. Both are complete once :meth:`items` is exhausted.
+Problems that do not cost an utterance go to the adapter's warning log (:meth:`Adapter.warn`; the
+build writes it to ``reports/iemocap/source_warnings.jsonl``): ``bad_encoding`` (a transcript line
+decoded with a fallback), ``malformed_line`` (an unrecognised rater line), ``no_transcript``,
+``missing_file``, ``mixed_layout`` (a turn cut from the dialog wav), ``phones_failed``, and
+``count_mismatch`` against the card's published counts (total, per session, per consensus code). The
+log is complete once :meth:`items` is exhausted.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class IemocapAdapter(Adapter):
 
     def items(self) -> Iterator[RawItem | Rejection]:
         self.check_layout()
-        self._parse_warnings: list[str] = []
+        self._reset_warnings()
         self._found: Counter = Counter()
         self._codes: Counter = Counter()
         self._dialogs: Counter = Counter()
@@ -123,7 +125,7 @@ class IemocapAdapter(Adapter):
                 self._dialogs[session.name] += 1
                 texts = self._transcripts(session, path.stem)
                 yield from self._dialog_items(session, path, texts)
-        self._done = True
+        self._check_counts()
 
     def _dialog_items(self, session: Path, path: Path, texts: dict[str, str | None]
                       ) -> Iterator[RawItem | Rejection]:
@@ -153,12 +155,12 @@ class IemocapAdapter(Adapter):
             if not stripped or stripped.startswith("%") or (block is None and rejected_turn):
                 continue
             if block is None:
-                self._parse_warnings.append(f"{source}:{number}: line outside any turn ignored: "
+                self.warn("malformed_line", f"{source}:{number}: line outside any turn ignored: "
                                             f"{stripped[:80]!r}")
                 continue
             rater = _RATER.match(stripped)
             if rater is None:
-                self._parse_warnings.append(f"{source}:{number}: unrecognised rater line ignored: "
+                self.warn("malformed_line", f"{source}:{number}: unrecognised rater line ignored: "
                                             f"{stripped[:80]!r}")
                 continue
             block["raters"].append((number, rater))
@@ -178,11 +180,11 @@ class IemocapAdapter(Adapter):
         if not self._exists(audio) and self.options.get("dialog_wav_fallback", True):
             whole = self._folder(session, "dialog/wav") / f"{dialog}.wav"
             if self._exists(whole) and end > start:
-                self._parse_warnings.append(f"{source}:{block['line']}: {utt}: no sentence wav, cut "
+                self.warn("mixed_layout", f"{source}:{block['line']}: {utt}: no sentence wav, cut "
                                             f"[{start}, {end}] s from {self.rel(whole)}")
                 audio, segment = whole, (start, end)
         if utt not in texts:
-            self._parse_warnings.append(f"{source}:{block['line']}: {utt}: no transcript line")
+            self.warn("no_transcript", f"{source}:{block['line']}: {utt}: no transcript line")
         self._found[session.name] += 1
         self._codes[match["code"]] += 1
         evaluators = [v for v in votes if v.category is not None]
@@ -209,7 +211,7 @@ class IemocapAdapter(Adapter):
                          self_rating=self_rating, weight=1.0 / len(words)) for w in words]
         values = {key: float(value) for key, value in _DIM.findall(body)}
         if not values:
-            self._parse_warnings.append(f"{where}: dimensional line without val/act/dom ignored: {body!r}")
+            self.warn("malformed_line", f"{where}: dimensional line without val/act/dom ignored: {body!r}")
             return []
         return [Vote(rater_id, valence=values.get("val"), arousal=values.get("act"),
                      dominance=values.get("dom"), self_rating=self_rating)]
@@ -221,12 +223,12 @@ class IemocapAdapter(Adapter):
         try:
             from ..phones.readers import read_phseg  # the phones package's reader (optional here)
         except ImportError:
-            self._parse_warnings.append(f"{self.rel(path)}: phone readers not installed, alignment skipped")
+            self.warn("phones_failed", f"{self.rel(path)}: phone readers not installed, alignment skipped")
             return None
         try:
             return tuple(read_phseg(path))
         except SeqdError as exc:
-            self._parse_warnings.append(f"alignment not read: {exc}")
+            self.warn("phones_failed", f"alignment not read: {exc}")
             return None
 
     def _folder(self, session: Path, *parts: str) -> Path:
@@ -262,7 +264,7 @@ class IemocapAdapter(Adapter):
     def _transcripts(self, session: Path, dialog: str) -> dict[str, str | None]:
         path = session / "dialog" / "transcriptions" / f"{dialog}.txt"
         if not path.is_file():
-            self._parse_warnings.append(f"{self.rel(path)}: no transcript file for dialog {dialog}")
+            self.warn("missing_file", f"{self.rel(path)}: no transcript file for dialog {dialog}")
             return {}
         out: dict[str, str | None] = {}
         for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
@@ -272,44 +274,32 @@ class IemocapAdapter(Adapter):
                 continue  # non-utterance lines (noise, other-speaker notes) carry no turn id
             if fallback:
                 self._fallback_lines += 1
-                self._parse_warnings.append(f"{self.rel(path)}:{number}: not valid UTF-8, decoded "
+                self.warn("bad_encoding", f"{self.rel(path)}:{number}: not valid UTF-8, decoded "
                                             f"with a fallback encoding")
             out[match["id"]] = clean_transcript(match["text"])
         return out
 
     # --- reports ----------------------------------------------------------------------------------
 
-    def _require_done(self) -> None:
-        if not getattr(self, "_done", False):
-            raise SeqdError(f"{self.name}: exhaust items() before asking for its warnings")
-
-    def parse_warnings(self) -> list[str]:
-        """Handled problems, each with file:line (fallback decodes, ignored lines, missing transcripts)."""
-        self._require_done()
-        return list(self._parse_warnings)
-
     @property
     def fallback_decoded_lines(self) -> int:
-        """Transcript lines that were not valid UTF-8 (decoded with a fallback encoding)."""
-        self._require_done()
+        """Transcript lines of the last :meth:`items` run that were not valid UTF-8."""
         return self._fallback_lines
 
-    def count_warnings(self) -> list[str]:
-        """Differences from the card's published counts, then :meth:`parse_warnings`.
-
-        The total (``expected.utterances``) is compared by the build pipeline itself; this adds the
-        per-session, per-dialog-file and per-consensus-code checks.
-        """
-        self._require_done()
+    def _check_counts(self) -> None:
+        """``count_mismatch`` warnings against the card's published counts (total, sessions, codes)."""
         expected = self.card.expected
-        out = []
+        total = sum(self._found.values())
+        if expected.get("utterances") is not None and total != expected["utterances"]:
+            self.warn("count_mismatch", f"utterances: expected {expected['utterances']}, found {total}")
         if expected.get("dialogs") is not None and sum(self._dialogs.values()) != expected["dialogs"]:
-            out.append(f"dialogs (EmoEvaluation files): expected {expected['dialogs']}, "
-                       f"found {sum(self._dialogs.values())}")
+            self.warn("count_mismatch", f"dialogs (EmoEvaluation files): expected {expected['dialogs']}, "
+                                        f"found {sum(self._dialogs.values())}")
         for session, n in (expected.get("per_session") or {}).items():
             if self._found.get(session, 0) != n:
-                out.append(f"{session} utterances: expected {n}, found {self._found.get(session, 0)}")
+                self.warn("count_mismatch",
+                          f"{session} utterances: expected {n}, found {self._found.get(session, 0)}")
         for code, n in (expected.get("categories_native") or {}).items():
             if self._codes.get(code, 0) != n:
-                out.append(f"consensus code {code!r}: expected {n}, found {self._codes.get(code, 0)}")
-        return out + self.parse_warnings()
+                self.warn("count_mismatch",
+                          f"consensus code {code!r}: expected {n}, found {self._codes.get(code, 0)}")

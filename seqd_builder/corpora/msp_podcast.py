@@ -20,6 +20,12 @@ item or one rejection: no split (``missing_metadata``), no label row (``missing_
 malformed row (``malformed_line`` with file:line), a second row for one file (``duplicate_id``).
 Test3's labels are hidden: its turns are yielded with null labels in split ``test3`` (card option
 ``hidden_labels: keep``), or rejected with reason ``hidden_label`` (``reject``).
+
+Handled problems go to the adapter's warning log (:meth:`Adapter.warn`): ``malformed_line`` (an
+ignored Speaker_ids or vote line), ``missing_metadata`` (a speaker without a gender line),
+``missing_file``, ``bad_encoding`` (a transcript decoded with a fallback), ``phones_failed``,
+``label_mismatch`` (CSV and txt files disagree; the CSV wins) and ``count_mismatch`` (which release
+the copy matches by its total, and that release's split sizes).
 """
 
 from __future__ import annotations
@@ -115,7 +121,7 @@ class MspPodcastAdapter(Adapter):
 
     def items(self) -> Iterator[RawItem | Rejection]:
         self.check_layout()
-        self._warnings: list[str] = []
+        self._reset_warnings()
         self._splits: Counter = Counter()
         self._disagree: Counter = Counter()
         self.speaker_genders: dict[str, str] = {}
@@ -125,7 +131,7 @@ class MspPodcastAdapter(Adapter):
         if labels is not None:
             self._read_labels(labels, entries, rejections)
         else:
-            self._warnings.append("no consensus label file in Labels/: turns from Partitions.txt have "
+            self.warn("missing_file", "no consensus label file in Labels/: turns from Partitions.txt have "
                                   "no category and no attributes")
         self._read_partitions(entries, rejections, labelled=labels is not None)
         self._read_speakers(entries)
@@ -143,7 +149,7 @@ class MspPodcastAdapter(Adapter):
             if name.lower().endswith(".wav"):
                 yield self.reject(Path(name).stem, self.rel(audio_dir / name), "missing_metadata",
                                   f"{name} is in {audio_dir.name}/ but in no label or partition file")
-        self._done = True
+        self._check_counts()
 
     def _item(self, e: _Entry, audio_dir: Path, votes: dict[str, list[Vote]], hidden: set[str],
               unassigned: set[str], transcripts: frozenset[str], grids: frozenset[str]
@@ -311,12 +317,12 @@ class MspPodcastAdapter(Adapter):
                 continue
             m = _SEGMENT.match(line)
             if m is None:
-                self._warnings.append(f"{source}:{number}: unrecognised line ignored: {line.strip()[:80]!r}")
+                self.warn("malformed_line", f"{source}:{number}: unrecognised line ignored: {line.strip()[:80]!r}")
                 continue
             in_table = False
             speaker = m["id"] or "Unknown"
             if speaker != "Unknown" and speaker not in genders:
-                self._warnings.append(f"{source}:{number}: speaker {speaker} has no 'Speaker_{speaker};' "
+                self.warn("missing_metadata", f"{source}:{number}: speaker {speaker} has no 'Speaker_{speaker};' "
                                       f"line (gender unknown)")
             entry = entries.get(m["file"])
             if entry is None:  # named only here: reported as missing metadata later
@@ -338,17 +344,17 @@ class MspPodcastAdapter(Adapter):
         try:
             from ..annotations.readers import read_msp_detailed, read_msp_labels_txt
         except ImportError:
-            self._warnings.append(f"{self.rel(path)}: vote readers not installed, votes left empty")
+            self.warn("missing_file", f"{self.rel(path)}: vote readers not installed, votes left empty")
             return {}
         reader = read_msp_detailed if path.suffix == ".csv" else read_msp_labels_txt
 
         def collect(error: AnnotationError) -> None:
-            self._warnings.append(f"vote line ignored: {error}")
+            self.warn("malformed_line", f"vote line ignored: {error}")
 
         try:
             return reader(path, on_error=collect)
         except SeqdError as exc:
-            self._warnings.append(f"votes not read: {exc}")
+            self.warn("malformed_line", f"votes not read: {exc}")
             return {}
 
     def _transcript(self, stem: str) -> str | None:
@@ -359,9 +365,9 @@ class MspPodcastAdapter(Adapter):
             except UnicodeDecodeError:
                 continue
             if encoding != "utf-8":
-                self._warnings.append(f"Transcripts/{stem}.txt: not valid UTF-8, decoded as {encoding}")
+                self.warn("bad_encoding", f"Transcripts/{stem}.txt: not valid UTF-8, decoded as {encoding}")
             return " ".join(text.split()) or None
-        self._warnings.append(f"Transcripts/{stem}.txt: undecodable, text left empty")
+        self.warn("bad_encoding", f"Transcripts/{stem}.txt: undecodable, text left empty")
         return None
 
     def _alignment(self, stem: str):
@@ -369,12 +375,12 @@ class MspPodcastAdapter(Adapter):
         try:
             from ..phones.readers import read_textgrid
         except ImportError:
-            self._warnings.append(f"{self.rel(path)}: phone readers not installed, alignment skipped")
+            self.warn("phones_failed", f"{self.rel(path)}: phone readers not installed, alignment skipped")
             return None
         try:
             return tuple(read_textgrid(path, tier=self.options.get("textgrid_tier", "phones")))
         except SeqdError as exc:
-            self._warnings.append(f"alignment not read: {exc}")
+            self.warn("phones_failed", f"alignment not read: {exc}")
             return None
 
     @staticmethod
@@ -389,35 +395,23 @@ class MspPodcastAdapter(Adapter):
 
     # --- reports ----------------------------------------------------------------------------------
 
-    def _require_done(self) -> None:
-        if not getattr(self, "_done", False):
-            raise SeqdError(f"{self.name}: exhaust items() before asking for its warnings")
-
-    def parse_warnings(self) -> list[str]:
-        """Handled problems (ignored lines, vote lines, decodes) and txt/CSV disagreements."""
-        self._require_done()
-        out = list(self._warnings)
-        for what, n in sorted(self._disagree.items()):
-            out.append(f"{n} files: the label file's {what} differs from the txt file's (the label file wins)")
-        return out
-
     def split_counts(self) -> dict[str, int]:
-        """Native split tokens of the yielded items."""
-        self._require_done()
+        """Native split tokens of the items of the last :meth:`items` run."""
         return dict(self._splits)
 
-    def count_warnings(self) -> list[str]:
-        """Which release this copy matches (by its total) and how its splits differ; then parse warnings."""
-        self._require_done()
+    def _check_counts(self) -> None:
+        """Name the release this copy matches (by its total) and compare that release's splits."""
+        for what, n in sorted(self._disagree.items()):
+            self.warn("label_mismatch", f"{n} files: the label file's {what} differs from the txt "
+                                        f"file's (the label file wins)")
         total = sum(self._splits.values())
         releases = self.card.expected.get("releases") or {}
         match = next((name for name, spec in releases.items() if spec.get("utterances") == total), None)
-        out = []
         if match is None:
             known = ", ".join(f"{n} ({s['utterances']})" for n, s in releases.items())
-            out.append(f"{total} turns with a split match no known release: {known}")
-        else:
-            for split, n in (releases[match].get("splits") or {}).items():
-                if self._splits.get(split, 0) != n:
-                    out.append(f"release {match}: {split} expected {n}, found {self._splits.get(split, 0)}")
-        return out + self.parse_warnings()
+            self.warn("count_mismatch", f"{total} turns with a split match no known release: {known}")
+            return
+        for split, n in (releases[match].get("splits") or {}).items():
+            if self._splits.get(split, 0) != n:
+                self.warn("count_mismatch",
+                          f"release {match}: {split} expected {n}, found {self._splits.get(split, 0)}")
