@@ -204,6 +204,10 @@ def test_count_warnings_compare_with_the_card(full):
     assert "consensus code 'neu': expected 1708, found 1708" not in " ".join(warnings)
     assert "consensus code 'xxx': expected 2507, found 151" in warnings
     assert not any(w.startswith("dialogs") for w in warnings)  # all 151 dialogs are there
+    notes = full["adapter"].build_notes()
+    assert notes["dialogs_per_session"] == {"Session1": 28, "Session2": 30, "Session3": 32,
+                                            "Session4": 30, "Session5": 31}
+    assert sum(notes["turns_per_session"].values()) == 5837
 
 
 def test_subfolders_and_anvil_files_are_not_read(full):

@@ -99,6 +99,9 @@ def test_old_release_splits(old_release):
     assert sum(1 for x in items if x.native_id.count("_") == 3) == 18415  # MSP-PODCAST_1496_0515_0001 style
     warnings = old_release["adapter"].count_warnings()
     assert not any("release" in w for w in warnings), warnings  # matches the 1.6-era sizes exactly
+    notes = old_release["adapter"].build_notes()
+    assert notes["release"] == "1.6-era Partitions.txt" and notes["labels"] == "Labels/labels_concensus.csv"
+    assert notes["audio_folder"] == "Audios" and notes["votes"] is None
 
 
 def test_old_release_speakers_as_the_files_give_them(old_release, shared_data):

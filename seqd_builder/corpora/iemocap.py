@@ -281,6 +281,12 @@ class IemocapAdapter(Adapter):
 
     # --- reports ----------------------------------------------------------------------------------
 
+    def build_notes(self) -> dict:
+        """Per-session turn and dialog counts, and transcript lines decoded with a fallback."""
+        return {"turns_per_session": dict(sorted(getattr(self, "_found", {}).items())),
+                "dialogs_per_session": dict(sorted(getattr(self, "_dialogs", {}).items())),
+                "transcript_lines_fallback_decoded": getattr(self, "_fallback_lines", 0)}
+
     @property
     def fallback_decoded_lines(self) -> int:
         """Transcript lines of the last :meth:`items` run that were not valid UTF-8."""

@@ -395,6 +395,15 @@ class MspPodcastAdapter(Adapter):
 
     # --- reports ----------------------------------------------------------------------------------
 
+    def build_notes(self) -> dict:
+        """Which files of which layout variant were read, the split sizes and the matched release."""
+        labels, detailed, audio = self._labels_file(), self._detailed_file(), self._audio_dir()
+        return {"labels": self.rel(labels) if labels else None,
+                "votes": self.rel(detailed) if detailed else None,
+                "audio_folder": audio.name if audio else None,
+                "splits": dict(sorted(getattr(self, "_splits", {}).items())),
+                "release": getattr(self, "_release", None)}
+
     def split_counts(self) -> dict[str, int]:
         """Native split tokens of the items of the last :meth:`items` run."""
         return dict(self._splits)
@@ -407,6 +416,7 @@ class MspPodcastAdapter(Adapter):
         total = sum(self._splits.values())
         releases = self.card.expected.get("releases") or {}
         match = next((name for name, spec in releases.items() if spec.get("utterances") == total), None)
+        self._release = match
         if match is None:
             known = ", ".join(f"{n} ({s['utterances']})" for n, s in releases.items())
             self.warn("count_mismatch", f"{total} turns with a split match no known release: {known}")
