@@ -415,3 +415,19 @@ def test_build_and_load(shared_data, tmp_path):
     assert f000["valence"] == pytest.approx(0.375) and f000["agreement"] == 1.0
     rejected = (out / "reports/iemocap/rejected.jsonl").read_text()
     assert missing in rejected and "missing_audio" in rejected
+
+
+def test_vote_words_match_on_their_stem(tmp_path):
+    text = (HEADER + summary(1.0, 2.0, "Ses01F_impro01_F000", "hap")
+            + "C-E1:\tHappy; Excitement; Other:annoyed; Disappointed; Sad;\t()\n\n")
+    adapter = get_adapter("iemocap", small_tree(tmp_path, text))
+    item, = adapter.items()
+    assert [(v.category, v.weight) for v in item.votes] == [
+        ("happy", 0.2), ("excited", 0.2), ("other", 0.2), (None, 0.2), ("sad", 0.2)]
+    assert adapter.build_notes()["unmapped_vote_words"] == {"Disappointed": 1}
+
+
+def test_summary_line_with_spaces_for_tabs(tmp_path):
+    text = HEADER + summary(1.0, 2.0, "Ses01F_impro01_F000", "neu").replace("\t", "  ")
+    item, = get_adapter("iemocap", small_tree(tmp_path, text)).items()
+    assert (item.native_id, item.category, item.valence) == ("Ses01F_impro01_F000", "neu", 2.5)

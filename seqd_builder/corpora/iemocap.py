@@ -50,7 +50,7 @@ from .base import Adapter, register
 SESSIONS = tuple(f"Session{k}" for k in range(1, 6))
 
 _SUMMARY = re.compile(
-    r"^\[(?P<start>\d+(?:\.\d+)?)\s*-\s*(?P<end>\d+(?:\.\d+)?)\]\t+(?P<id>\S+)\t+(?P<code>\S+)\t+"
+    r"^\[(?P<start>\d+(?:\.\d+)?)\s*-\s*(?P<end>\d+(?:\.\d+)?)\]\s+(?P<id>\S+)\s+(?P<code>\S+)\s+"
     r"\[(?P<v>\d+(?:\.\d+)?),\s*(?P<a>\d+(?:\.\d+)?),\s*(?P<d>\d+(?:\.\d+)?)\]\s*$")
 _UTT_ID = re.compile(r"^Ses0[1-5][MF]_(?:impro|script)\w*_[MF][X\d]{2}\d$")
 _ID_LIKE = re.compile(r"Ses0[1-5][MF]_\w+")
@@ -120,6 +120,9 @@ class IemocapAdapter(Adapter):
         self._folders: dict[tuple[str, ...], Path] = {}
         self._vote_words = {k.lower(): v for k, v in {**self.card.categories,
                                                      **self.card.vote_categories}.items()}
+        self._unmapped_words: Counter = Counter()
+        self._word_stems = [(k.lower()[:4], v) for k, v in self.card.vote_categories.items()
+                            if len(k) >= 4 and v is not None]
         for session in self._sessions():
             for path in self._evaluation_files(session):
                 self._dialogs[session.name] += 1
@@ -207,7 +210,7 @@ class IemocapAdapter(Adapter):
             native = "; ".join(words)
             if not words:
                 return [Vote(rater_id, category_native=None, self_rating=self_rating)]
-            return [Vote(rater_id, category=self._vote_words.get(w.lower()), category_native=native,
+            return [Vote(rater_id, category=self._vote_category(w), category_native=native,
                          self_rating=self_rating, weight=1.0 / len(words)) for w in words]
         values = {key: float(value) for key, value in _DIM.findall(body)}
         if not values:
@@ -215,6 +218,26 @@ class IemocapAdapter(Adapter):
             return []
         return [Vote(rater_id, valence=values.get("val"), arousal=values.get("act"),
                      dominance=values.get("dom"), self_rating=self_rating)]
+
+    def _vote_category(self, word: str) -> str | None:
+        """Unified category of a C-line word: the card's spelling, else its stem.
+
+        The exact spellings in the corpus are not all documented, so a word no card entry spells
+        (``Happy`` vs ``Happiness``, ``Other:annoyed``) is matched on its first four letters against
+        the card's words; only an unambiguous match counts. Unmatched words are counted in the
+        build notes; the vote keeps the word in ``category_native`` either way.
+        """
+        key = word.lower()
+        if key in self._vote_words:
+            return self._vote_words[key]
+        head = key.split(":", 1)[0].strip()
+        found = {v for k, v in self._word_stems if head.startswith(k)}
+        if len(found) == 1:
+            category = found.pop()
+            self._vote_words[key] = category
+            return category
+        self._unmapped_words[word] += 1
+        return None
 
     def _alignment(self, session: Path, dialog: str, utt: str):
         path = self._folder(session, "sentences/ForcedAlignment", dialog) / f"{utt}.phseg"
@@ -285,7 +308,8 @@ class IemocapAdapter(Adapter):
         """Per-session turn and dialog counts, and transcript lines decoded with a fallback."""
         return {"turns_per_session": dict(sorted(getattr(self, "_found", {}).items())),
                 "dialogs_per_session": dict(sorted(getattr(self, "_dialogs", {}).items())),
-                "transcript_lines_fallback_decoded": getattr(self, "_fallback_lines", 0)}
+                "transcript_lines_fallback_decoded": getattr(self, "_fallback_lines", 0),
+                "unmapped_vote_words": dict(getattr(self, "_unmapped_words", Counter()).most_common())}
 
     @property
     def fallback_decoded_lines(self) -> int:

@@ -214,7 +214,7 @@ class MspPodcastAdapter(Adapter):
     def _read_labels(self, path: Path, entries: dict[str, _Entry], rejections: list[Rejection]) -> None:
         source = self.rel(path)
         if path.suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
             for file, row in data.items():
                 try:
                     self._add(entries, rejections, self._entry({"FileName": file, **row}, source, None))
@@ -340,6 +340,9 @@ class MspPodcastAdapter(Adapter):
     def _votes(self) -> dict[str, list[Vote]]:
         path = self._detailed_file()
         if path is None:
+            if self._labels_file() is not None:
+                self.warn("missing_file", "no Labels/labels_detailed.csv or labels.txt: votes are empty "
+                                          "(labels_detailed.json alone is not read)")
             return {}
         try:
             from ..annotations.readers import read_msp_detailed, read_msp_labels_txt
