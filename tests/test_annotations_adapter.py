@@ -104,7 +104,7 @@ def test_insufficient_items_rejected_when_the_project_says_so(corpus, tmp_path):
     project.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     items = list(_adapter(corpus, project=project).items())
     (low,) = [i for i in items if isinstance(i, Rejection) and i.id == "seqd/spk02_0002"]
-    assert low.reason == "invalid_value" and low.line == 14 and "low agreement" in low.detail
+    assert low.reason == "no_consensus" and low.line == 14 and "low agreement" in low.detail
 
 
 def test_project_beside_the_sheet_is_the_default(corpus, tmp_path):

@@ -18,8 +18,9 @@ def _rejections(out):
     return {r["id"]: r for r in map(json.loads, (out / "rejected.jsonl").read_text().splitlines())}
 
 
-@pytest.fixture()
-def damaged(shared_data, tmp_path):
+@pytest.fixture(scope="module")
+def damaged(shared_data, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("damaged")
     tree = testing.make_ravdess_tree(tmp_path / "ravdess", actors=[1, 2], limit=6)
     actor1 = tree / "Audio_Speech_Actors_01-24" / "Actor_01"
     files = sorted(actor1.glob("*.wav"))
