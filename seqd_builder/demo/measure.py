@@ -17,8 +17,8 @@ import soundfile as sf
 
 from .render import PITCH_RANGE
 
-FEATURES = ("f0_mean_hz", "f0_median_st", "f0_range_st", "level_dbfs", "rms_dbfs", "speech_s",
-            "phones_per_s", "hf_ratio_db")
+FEATURES = ("f0_mean_hz", "f0_median_st", "f0_range_st", "f0_slope_st", "level_dbfs", "rms_dbfs",
+            "speech_s", "phones_per_s", "hf_ratio_db")
 
 
 def measure(path: str | Path, *, gender: str | None = None, n_phones: int | None = None) -> dict[str, float]:
@@ -28,8 +28,12 @@ def measure(path: str | Path, *, gender: str | None = None, n_phones: int | None
     pitch = parselmouth.Sound(x, sampling_frequency=sr).to_pitch(time_step=0.01, pitch_floor=floor,
                                                                  pitch_ceiling=ceiling)
     f0 = pitch.selected_array["frequency"]
+    times = pitch.xs()[f0 > 0]
     f0 = f0[f0 > 0]
     st = 12 * np.log2(f0 / 100.0) if f0.size else np.array([np.nan])
+    # F0 declination or rise: least-squares slope over the voiced span, in semitones per span
+    slope = (float(np.polyfit((times - times[0]) / max(times[-1] - times[0], 1e-3), st, 1)[0])
+             if f0.size > 2 else float("nan"))
     n = int(0.02 * sr)
     energy = (x[: len(x) // n * n].reshape(-1, n) ** 2).mean(axis=1)
     active = energy > energy.max() * 10 ** (-35 / 10)
@@ -42,6 +46,7 @@ def measure(path: str | Path, *, gender: str | None = None, n_phones: int | None
         "f0_mean_hz": float(f0.mean()) if f0.size else float("nan"),
         "f0_median_st": float(np.median(st)),
         "f0_range_st": float(np.percentile(st, 95) - np.percentile(st, 5)) if f0.size else float("nan"),
+        "f0_slope_st": slope,
         "level_dbfs": float(10 * np.log10(energy[active].mean())),
         "rms_dbfs": float(10 * np.log10((x ** 2).mean() + 1e-20)),
         "speech_s": float(speech_s),
@@ -77,14 +82,14 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     table = measure_corpus(args[0])
     table["acoustic_arousal"] = acoustic_arousal(table)
-    cols = ["arousal", "valence", "dominance", "f0_median_st", "f0_range_st", "level_dbfs",
+    cols = ["arousal", "valence", "dominance", "f0_median_st", "f0_range_st", "f0_slope_st", "level_dbfs",
             "phones_per_s", "hf_ratio_db"]
     summary = table.groupby("category")[cols].mean().sort_values("arousal")
     print(summary.round(2).to_markdown() if _has_tabulate() else summary.round(2).to_string())
     rho = spearmanr(table["acoustic_arousal"], table["arousal"]).statistic
     print(f"\nutterances: {len(table)}; Spearman(acoustic arousal index, designed arousal) = {rho:.3f}")
     for dim in ("valence", "dominance"):
-        for col in ("f0_range_st", "level_dbfs", "hf_ratio_db"):
+        for col in ("f0_range_st", "f0_slope_st", "level_dbfs", "hf_ratio_db"):
             r = spearmanr(table[col], table[dim]).statistic
             print(f"Spearman({col}, designed {dim}) = {r:.3f}")
 

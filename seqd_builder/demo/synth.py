@@ -82,6 +82,12 @@ class DemoCorpus:
         return pd.read_csv(self.truth_csv, dtype={"id": str, "speaker": str, "sentence": str},
                            keep_default_na=False, na_values={"gender": [""]})
 
+    def rater_truth(self):
+        """The truth in the columns :func:`seqd_builder.annotations.simulate.simulate_raters` reads:
+        ``utterance``, ``category``, ``intensity`` (level), ``arousal``, ``valence``, ``dominance``."""
+        table = self.truth().rename(columns={"id": "utterance", "intensity_level": "intensity"})
+        return table[["utterance", "category", "intensity", "arousal", "valence", "dominance"]]
+
     @classmethod
     def open(cls, root: str | Path) -> DemoCorpus:
         """Re-open a corpus written earlier (checks it is a demo corpus)."""
