@@ -4,16 +4,20 @@ Steps, each driven by a :class:`~seqd_builder.demo.prosody.Prosody` field:
 
 1. eSpeak NG, built into Praat (``Create SpeechSynthesizer``, ``Speech output settings``, ``To Sound``):
    F0 level and range, speaking rate and word gaps, with the phone alignment as a TextGrid;
-2. ``Change gender`` with pitch and duration untouched: the formant shift of valence (smiling);
+2. the formant shift of valence (smiling), as Praat's ``Change gender`` makes it: soxr resampling
+   plays the sound k times faster (formants times k), and the PSOLA pass below restores F0 and
+   duration (a duration tier of k, the pitch tier divided by k), so there is a single PSOLA pass;
 3. PSOLA (``To Manipulation``, ``Extract pitch tier``, ``Formula``, ``Replace pitch tier``,
-   ``Get resynthesis (overlap-add)``): contour tilt, final rise or fall, undulation, tremor, jitter
-   and creak;
+   ``Replace duration tier``, ``Get resynthesis (overlap-add)``): contour tilt, final rise or fall,
+   undulation, tremor, jitter and creak;
 4. numpy/scipy: amplitude tremolo, aspiration noise (breathiness), high-shelf brightness, active
    speech level, a soft limiter, silence padding, 16-bit quantisation.
 
-Nothing random comes from Praat (its ``random*`` functions are not seeded): modulation phases and the
-aspiration noise come from a numpy generator seeded with the corpus seed and the utterance id, so a
-file's bytes depend on nothing else.
+Modulation phases and the aspiration noise come from a numpy generator seeded with the corpus seed and
+the utterance id; Praat's random generator (clock-seeded; ``Change gender`` draws from it) is seeded
+from the same generator before use. eSpeak NG's state that carries over between utterances is handled
+by rendering each utterance in a fresh process (:mod:`seqd_builder.demo.pristine`). So a file's bytes
+depend on the seed and the utterance alone.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import parselmouth
-from parselmouth.praat import call
+import soxr
+from parselmouth.praat import call, run
 from scipy.signal import butter, sosfilt
 
 from .design import DemoDesign, PlannedUtterance
@@ -110,19 +115,27 @@ def render(utt: PlannedUtterance, prosody: Prosody, design: DemoDesign, seed: in
          prosody.pitch_range_multiplier, round(prosody.words_per_minute), "IPA")
     textgrid, sound = call(synth, "To Sound", utt.sentence.text, "yes")
 
-    sound = call(sound, "Change gender", floor, ceiling, prosody.formant_shift, 0.0, 1.0, 1.0)
-    manipulation = call(sound, "To Manipulation", 0.01, floor, ceiling)
+    # Formant shift without a second PSOLA pass (what Praat's "Change gender" does, in one): play the
+    # sound k times faster (every frequency times k, duration / k), then let the PSOLA below bring F0
+    # back down by 1/k and the duration back up by k.
+    k = prosody.formant_shift
+    shifted = soxr.resample(np.asarray(sound.values[0], dtype=np.float64), sr, sr / k, quality="HQ")
+    sound = parselmouth.Sound(shifted, sampling_frequency=sr)
+    # Praat's own random numbers are seeded from the clock: seed them in case an operation draws any
+    run(f"random_initializeWithSeedUnsafelyButPredictably ({int(rng.integers(1, 2**31 - 1))})\n")
+    manipulation = call(sound, "To Manipulation", 0.01, floor * k, ceiling * k)
+    durations = call(manipulation, "Extract duration tier")
+    call(durations, "Add point", 0.0, k)
+    call([durations, manipulation], "Replace duration tier")
     tier = call(manipulation, "Extract pitch tier")
     n_points = call(tier, "Get number of points")
     if n_points >= 2:
         t0 = call(tier, "Get time from index", 1)
         t1 = call(tier, "Get time from index", n_points)
-        call(tier, "Formula", _pitch_formula(prosody, t0, t1, rng))
+        call(tier, "Formula", f"({_pitch_formula(prosody, t0, t1, rng)}) / {_f(k)}")
         call([tier, manipulation], "Replace pitch tier")
-        sound = call(manipulation, "Get resynthesis (overlap-add)")
+    sound = call(manipulation, "Get resynthesis (overlap-add)")
     x = np.asarray(sound.values[0], dtype=np.float64)
-    if int(round(sound.sampling_frequency)) != sr:  # Change gender keeps the rate; guard anyway
-        x = call(sound, "Resample", sr, 50).values[0]
     t = np.arange(len(x)) / sr
 
     if prosody.tremor_st > 0:
