@@ -1,7 +1,7 @@
 """The SYNTHETIC demo corpus: synthesis, determinism, audio format, and prosody that follows the design.
 
-The tiny size (30 utterances: voices en_female2 and zh_andy, one sentence each, 8 categories at levels
-1 and 3) is synthesised once per module; the acoustic checks measure the audio itself (Praat's pitch
+The tiny size (44 utterances: one voice from each of the card's 4 speaker folds, one sentence each,
+neutral plus 5 categories at levels 1 and 3) is synthesised once per module; the acoustic checks measure the audio itself (Praat's pitch
 tracker, levels, timing), so they test the rendering, not the design file.
 """
 
@@ -38,13 +38,13 @@ def measured(tiny):
 
 def test_tiny_corpus_files_and_labels(tiny):
     truth = tiny.truth()
-    assert tiny.n_utterances == len(truth) == 30
+    assert tiny.n_utterances == len(truth) == 44
     assert tuple(truth.columns) == TRUTH_COLUMNS
     assert truth["id"].is_unique
-    assert set(truth["speaker"]) == {"en_female2", "zh_andy"}
-    assert dict(Counter(truth["language"])) == {"en": 15, "zh": 15}
-    assert set(truth["gender"]) == {"female", "male"}
-    assert Counter(truth["category"])["neutral"] == 2
+    assert set(truth["speaker"]) == {"en_female2", "zh_annie", "zh_michel", "en_travis"}
+    assert dict(Counter(truth["language"])) == {"en": 22, "zh": 22}
+    assert dict(Counter(truth["gender"])) == {"female": 22, "male": 22}
+    assert Counter(truth["category"])["neutral"] == 4
     assert set(truth.loc[truth["category"] != "neutral", "intensity_level"]) == {1, 3}
     for dim in ("arousal", "valence", "dominance"):
         assert truth[dim].between(1, 5).all()
@@ -52,7 +52,7 @@ def test_tiny_corpus_files_and_labels(tiny):
     assert (truth["synthetic"].astype(str).str.lower() == "true").all()
     meta = json.loads((tiny.root / "metadata.json").read_text(encoding="utf-8"))
     assert meta["synthetic"] is True and meta["scale"]["range"] == [1.0, 5.0]
-    assert meta["counts"]["utterances"] == 30
+    assert meta["counts"]["utterances"] == 44
     readme = (tiny.root / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in readme and "not perceptions of human speech" in readme
     assert all((tiny.root / p).is_file() for p in truth["audio"])
@@ -80,7 +80,7 @@ def test_same_seed_gives_identical_bytes_with_a_process_pool(tiny, tmp_path):
     assert (other.root / "truth.csv").read_bytes() != (tiny.root / "truth.csv").read_bytes()
     changed = [p.name for p in tiny.audio_dir.glob("*.wav")
                if (other.audio_dir / p.name).read_bytes() != p.read_bytes()]
-    assert len(changed) == 30
+    assert len(changed) == 44
 
 
 def _pick(measured, speaker: str, category: str, level: int):
@@ -90,7 +90,7 @@ def _pick(measured, speaker: str, category: str, level: int):
     return rows.iloc[0]
 
 
-@pytest.mark.parametrize("speaker", ["en_female2", "zh_andy"])
+@pytest.mark.parametrize("speaker", ["en_female2", "zh_annie", "zh_michel", "en_travis"])
 def test_prosody_differs_by_design(measured, speaker):
     neutral = _pick(measured, speaker, "neutral", 1)
     angry, sad = _pick(measured, speaker, "angry", 3), _pick(measured, speaker, "sad", 3)
@@ -149,14 +149,17 @@ def test_adapter_reads_the_synthesised_folder(tiny):
     adapter = get_adapter("demo", tiny.root)
     adapter.check_layout()
     rows = [adapter.card.normalise(item).to_row() for item in adapter.items()]
-    assert len(rows) == 30
-    row = next(r for r in rows if r["id"] == "demo/zh_andy_angry_3_zh01")
-    assert (row["language"], row["speaker"], row["gender"]) == ("zh", "demo/zh_andy", "male")
+    assert len(rows) == 44
+    row = next(r for r in rows if r["id"] == "demo/zh_michel_angry_3_zh01")
+    assert (row["language"], row["speaker"], row["gender"]) == ("zh", "demo/zh_michel", "male")
     assert row["category"] == "angry" and row["intensity_level"] == 3
-    truth = tiny.truth().set_index("id").loc["zh_andy_angry_3_zh01"]
+    truth = tiny.truth().set_index("id").loc["zh_michel_angry_3_zh01"]
     assert row["arousal"] == pytest.approx((truth["arousal"] - 1) / 4)
     assert row["phones"] == truth["phones"].split()
     assert row["phone_alignment"][0]["start"] >= 0.12  # after the padding
+    # the tiny set has one voice per fold of the card, so the benchmark protocol runs on it
+    folds = Protocol.from_card(adapter.card, "speaker_folds").folds([r["speaker"] for r in rows])
+    assert [f.sizes() for f in folds] == [{"train": 22, "validation": 11, "test": 11}] * 4
 
 
 def test_adapter_refuses_a_folder_that_is_not_a_demo_corpus(tmp_path):
@@ -187,7 +190,7 @@ def test_reopen_and_rater_truth(tiny, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(tiny.root, copy)
     reopened = DemoCorpus.open(copy)
-    assert (reopened.size, reopened.seed, reopened.n_utterances) == ("tiny", 0, 30)
+    assert (reopened.size, reopened.seed, reopened.n_utterances) == ("tiny", 0, 44)
     table = reopened.rater_truth()
     assert list(table.columns) == ["utterance", "category", "intensity", "arousal", "valence", "dominance"]
     with pytest.raises(BuildError, match="holds no demo corpus"):
@@ -206,9 +209,9 @@ def test_simulated_raters_build_through_the_pipeline(tiny, tmp_path):
     report = build(["demo"], tmp_path / "ds", root=tiny.root, phones="none", progress=False,
                    options={"demo": {"annotations": [str(sheet)], "project": str(project)}})
     (config,) = report.configs
-    assert (config.found, config.written, sum(config.rejected.values())) == (30, 30, 0)
+    assert (config.found, config.written, sum(config.rejected.values())) == (44, 44, 0)
     ds = datasets.load_dataset(str(tmp_path / "ds"), "demo", split="train")
-    assert len(ds) == 30 and set(ds["language"]) == {"en", "zh"}
+    assert len(ds) == 44 and set(ds["language"]) == {"en", "zh"}
     truth = tiny.truth().set_index("id")
     names = ds.features["category"].names
     rated, designed = [], []

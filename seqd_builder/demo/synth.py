@@ -183,8 +183,8 @@ def synthesise_demo(out_dir: str | Path, *, seed: int = 0, size: str = "small", 
                     design: str | Path | None = None, progress: bool = True) -> DemoCorpus:
     """Synthesise the demo corpus into ``out_dir`` and return its description.
 
-    ``size``: ``"small"`` (272 utterances, 8 voices, 12 categories, levels 1-3) or ``"tiny"`` (30, for
-    tests). Every utterance is rendered in a fresh fork of a clean server process
+    ``size``: ``"small"`` (272 utterances, 8 voices, 12 categories, levels 1-3) or ``"tiny"`` (44: one voice
+    per speaker fold, 6 categories at levels 1 and 3; for tests and quick walk-throughs). Every utterance is rendered in a fresh fork of a clean server process
     (:mod:`seqd_builder.demo.pristine`: eSpeak NG carries state from one utterance to the next), up to
     ``workers`` at once; the output does not depend on ``workers``. ``design``
     overrides ``corpora/demo/design.yaml``. A previous demo corpus in ``out_dir`` is replaced; any
