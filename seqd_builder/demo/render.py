@@ -99,7 +99,8 @@ def _soft_limit(x: np.ndarray, threshold: float) -> np.ndarray:
     a = np.abs(x)
     over = a > threshold
     y = x.copy()
-    y[over] = np.sign(x[over]) * (threshold + (1 - threshold) * np.tanh((a[over] - threshold) / (1 - threshold)))
+    knee = 1 - threshold
+    y[over] = np.sign(x[over]) * (threshold + knee * np.tanh((a[over] - threshold) / knee))
     return y
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -197,7 +196,8 @@ def synthesise_demo(out_dir: str | Path, *, seed: int = 0, size: str = "small", 
     _prepare(out_dir)
     batches = [tuple(range(i, min(i + BATCH, len(plan)))) for i in range(0, len(plan), BATCH)]
     jobs = [(str(spec.path), size, seed, batch, str(out_dir)) for batch in batches]
-    bar = tqdm(total=len(plan), desc=f"synthesising demo corpus ({size})", unit="utt", disable=not progress)
+    bar = tqdm(total=len(plan), desc=f"synthesising demo corpus ({size})", unit="utt",
+               disable=not progress)
     by_index: dict[int, list[tuple[dict, dict]]] = {}
     for index, result in run_pristine(_synthesise_batch, jobs, workers, initializer=_plan,
                                       initargs=(str(spec.path), size, seed)):
