@@ -21,6 +21,10 @@ Examples:
 """
 
 
+_RATED = ("seqd", "demo")
+"""Corpora whose labels come from rating sheets (``--annotations``) and a project file."""
+
+
 def _parse_roots(corpora: list[str], roots: list[str]) -> tuple[Optional[str], dict[str, str]]:
     """One plain ``--root PATH`` for one corpus, or ``--root NAME=PATH`` per corpus."""
     named: dict[str, str] = {}
@@ -59,15 +63,18 @@ def build_command(
     plain, roots = _parse_roots(corpora, root)
     options: dict[str, dict] = {}
     if audio is not None or annotations or project is not None:
-        if "seqd" not in corpora:
-            raise ConfigError("--audio/--annotations/--project are options of the seqd corpus",
+        rated = [c for c in corpora if c in _RATED]
+        if len(rated) != 1:
+            raise ConfigError(f"--audio/--annotations/--project belong to one rated corpus "
+                              f"({' or '.join(_RATED)}); named: {', '.join(corpora)}",
                               hint="use `seqd build seqd --audio DIR --annotations FILE ...`")
+        name = rated[0]
         if audio is not None:
-            if plain is not None or "seqd" in roots:
-                raise ConfigError("give the seqd audio folder once: --audio or --root, not both")
-            roots["seqd"] = str(audio)
-        options["seqd"] = {"annotations": [str(a) for a in annotations],
-                           **({"project": str(project)} if project else {})}
+            if (plain is not None and len(corpora) == 1) or name in roots:
+                raise ConfigError(f"give the {name} audio folder once: --audio or --root, not both")
+            roots[name] = str(audio)
+        options[name] = {"annotations": [str(a) for a in annotations],
+                         **({"project": str(project)} if project else {})}
     report = build(corpora, out, root=plain, roots=roots, workers=workers, phones=phones,
                    options=options, force=force, max_shard_bytes=shard_mb * 1024 * 1024,
                    progress=not quiet)
