@@ -19,6 +19,7 @@ was made to express. Labels and scales come from ``corpora/demo.yaml``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,13 @@ class DemoAdapter(Adapter):
         self.project = load_project(project)
         self.sheet = read_sheet(self.annotation_files, self.project)
         self.result = merge_sheet(self.sheet)
+        # the agreement figures travel in the card's options, as for seqd corpora: the dataset card
+        # shows them
+        self.card = dataclasses.replace(self.card, options={
+            **self.card.options,
+            "agreement": {**self.result.agreement.as_dict(),
+                          "flagged_raters": [r.rater for r in self.result.raters if r.flagged],
+                          "outcomes": self.result.status_counts()}})
 
     @classmethod
     def layout_description(cls) -> str:
