@@ -41,8 +41,8 @@ def load_dataset_folder(folder: str | Path, corpus: str | None = None):
             ds = datasets.load_dataset(str(folder))
     if isinstance(ds, datasets.DatasetDict):
         ds = datasets.concatenate_datasets([ds[k] for k in ds])
-    if "audio" in ds.column_names:
-        ds = ds.cast_column("audio", datasets.Audio(sampling_rate=SAMPLING_RATE, decode=False))
+    if getattr(ds, "_indices", None) is not None:  # rows are then read straight from Arrow
+        ds = ds.flatten_indices()
     return ds
 
 
@@ -84,8 +84,12 @@ class TaskData:
         return len(self.rows)
 
     def wave(self, i: int) -> np.ndarray:
-        """The waveform of task row ``i`` (decoded on demand, not kept)."""
-        return decode_audio(self.dataset[int(self.rows[i])]["audio"])
+        """The waveform of task row ``i`` (decoded on demand, not kept).
+
+        Read straight from the Arrow column: ``Dataset.__getitem__`` formats (and copies) every column
+        of the row, which costs more than decoding the audio.
+        """
+        return decode_audio(self.dataset.data.column("audio")[int(self.rows[i])].as_py())
 
     def folds(self):
         """The protocol's folds over these rows; raises when a speaker-independent fold shares speakers."""
@@ -112,7 +116,13 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
     """Read the dataset folder and keep the rows that carry the task's primary target."""
     ds = load_dataset_folder(folder, task.corpus)
     cols = set(ds.column_names)
-    get = (lambda c: ds[c] if c in cols else [None] * len(ds))
+    cache: dict[str, list] = {}
+
+    def get(c: str) -> list:  # each column read once, as plain Python values
+        if c not in cache:
+            cache[c] = ds.data.column(c).to_pylist() if c in cols else [None] * len(ds)
+        return cache[c]
+
     cat_names = ds.features["category"].names if "category" in cols else []
     raw_cat = get("category")
     cls = [task.class_of(cat_names[c]) if c is not None else None for c in raw_cat]
@@ -128,7 +138,8 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
         raise ConfigError(f"no row of {folder} carries the primary target of task {task.name!r}",
                           hint="check that the folder holds the task's corpus "
                                f"({task.corpus}) and its labels")
-    corpus = set(get("corpus")[i] for i in rows[:50])
+    corpus_col = get("corpus")
+    corpus = {corpus_col[i] for i in rows[:50]}
     if corpus and corpus != {task.corpus} and not task.synthetic:
         raise ConfigError(f"dataset {folder} holds corpus {sorted(corpus)}, task {task.name!r} is on "
                           f"{task.corpus!r}")
@@ -140,9 +151,10 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
     phones = [list(p or []) for p in get("phones")]
     n_int = int(levels.max()) + 1 if (levels >= 0).any() else 0
     sel = rows.tolist()
-    return TaskData(task=task, dataset=ds, rows=rows, ids=[get("id")[i] for i in sel],
-                    speakers=[get("speaker")[i] or "unknown" for i in sel],
-                    splits=[get("split")[i] or "train" for i in sel], category=cls_idx[rows],
+    ids, speakers, splits = get("id"), get("speaker"), get("split")
+    return TaskData(task=task, dataset=ds, rows=rows, ids=[ids[i] for i in sel],
+                    speakers=[speakers[i] or "unknown" for i in sel],
+                    splits=[splits[i] or "train" for i in sel], category=cls_idx[rows],
                     intensity=levels[rows], gender=gender[rows], vad=vad[rows],
                     phones=[phones[i] for i in sel], n_intensity=n_int)
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -37,13 +38,34 @@ def ccc(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def classification_metrics(truth: Sequence[int], pred: Sequence[int], n_classes: int) -> dict[str, float]:
+    """WA, UA and macro-F1 by scikit-learn (UA over the classes present in ``truth``)."""
     truth, pred = np.asarray(truth), np.asarray(pred)
-    labels = list(range(n_classes))
-    return {
-        "wa": float(accuracy_score(truth, pred)),
-        "ua": float(balanced_accuracy_score(truth, pred)),
-        "macro_f1": float(f1_score(truth, pred, average="macro", zero_division=0)),
-    } if len(truth) else {}
+    if not len(truth):
+        return {}
+    with warnings.catch_warnings():  # "y_pred contains classes not in y_true" is expected per fold
+        warnings.simplefilter("ignore", UserWarning)
+        return {
+            "wa": float(accuracy_score(truth, pred)),
+            "ua": float(balanced_accuracy_score(truth, pred)),
+            "macro_f1": float(f1_score(truth, pred, average="macro", zero_division=0)),
+        }
+
+
+def fast_classification_metrics(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
+    """The same three numbers from one confusion matrix, for the bootstrap's thousands of resamples.
+
+    Equal to :func:`classification_metrics` (tested): UA averages recall over classes present in
+    ``truth``; macro-F1 averages F1 over classes present in ``truth`` or ``pred``, 0 where undefined.
+    """
+    cm = np.bincount(truth * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    tp = np.diag(cm).astype(np.float64)
+    support, predicted = cm.sum(1), cm.sum(0)
+    present = support > 0
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=present)
+    denom = support + predicted
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    return {"wa": float(tp.sum() / cm.sum()), "ua": float(recall[present].mean()),
+            "macro_f1": float(f1[(support + predicted) > 0].mean())}
 
 
 def confusion(truth: Sequence[int], pred: Sequence[int], n_classes: int) -> list[list[int]]:

@@ -288,7 +288,7 @@ def _bootstrap(task: Task, fold_results: list, resamples: int, seed: int) -> dic
         t, p_ = t[ok], p_[ok]
         for name in M.CLASSIFICATION:
             if name in task.metrics:
-                fn = (lambda idx, name=name: M.classification_metrics(t[idx], p_[idx], len(task.classes))[name])
+                fn = (lambda idx, name=name: M.fast_classification_metrics(t[idx], p_[idx], len(task.classes))[name])
                 cis[name] = M.bootstrap_ci(fn, len(t), resamples=resamples, seed=seed)
     if all("vad_truth" in p for p in pooled) and "vad" in task.targets:
         t = np.array([r for p in pooled for r in p["vad_truth"]], dtype=float)
