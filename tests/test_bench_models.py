@@ -60,6 +60,10 @@ def test_speecheq_heads_switch_and_follow_the_task():
     assert SpeechEQ(spec(), hidden=16, weights={"gender": 0}).active == ("intensity", "phones")
     with pytest.raises(ConfigError, match="unknown SpeechEQ heads"):
         SpeechEQ(spec(), heads={"pitch": True})
+    with pytest.raises(ConfigError, match="ctc_from"):
+        SpeechEQ(spec(), ctc_from="gru")
+    conv_ctc = SpeechEQ(spec(), hidden=16, ctc_from="conv")
+    assert conv_ctc(torch.randn(1, 1, 40, 8), torch.tensor([40]))["phones"].shape == (1, 20, 6)
     torch.manual_seed(0)
     out = full(torch.randn(3, 1, 40, 8), torch.tensor([40, 31, 12]))
     assert out["category"].shape == (3, 7) and out["intensity"].shape == (3, 2)
@@ -70,7 +74,7 @@ def test_speecheq_heads_switch_and_follow_the_task():
     loss, parts = full.loss(out, batch, 0)
     assert set(parts) == {"category", "intensity", "gender", "phones"}
     assert float(loss.detach()) == pytest.approx(parts["category"] + 0.3 * parts["intensity"]
-                                                 + 0.1 * parts["gender"] + 0.3 * parts["phones"], rel=1e-5)
+                                                 + 0.1 * parts["gender"] + 0.1 * parts["phones"], rel=1e-5)
     pred = full.predict(out)
     assert pred["category"].shape == (3,) and set(pred["intensity"]) <= {0, 1, 2}
     assert all(all(0 < t < 6 for t in seq) for seq in pred["phones"])

@@ -11,8 +11,12 @@ biases. Unlike K-way cross-entropy it knows that confusing LO with HI is worse t
 predictions are rank-consistent, and with two levels it reduces to a plain binary classifier.
 
 The paper does not publish its encoder's exact configuration; here it is a projection, optional 2×
-time subsampling, residual 1-D convolution blocks and a bidirectional GRU (frame-level outputs feed
-CTC), and attentive statistics pooling for the utterance heads. Padding never reaches the outputs:
+time subsampling, residual 1-D convolution blocks and a bidirectional GRU, and attentive statistics
+pooling for the utterance heads. The CTC head reads the shared encoder's last layer (``ctc_from: rnn``)
+or, as in hierarchical multitask learning (Søgaard & Goldberg 2016), the convolution blocks below it
+(``ctc_from: conv``). CTC's per-phone loss starts near 10 while cross-entropy starts near ln K, so a
+large phone weight swamps the emotion heads early on (on the synthetic test set, weight 0.3 kept the
+category loss at chance for 6 epochs); the default phone weight is 0.1. Padding never reaches the outputs:
 padded frames are zeroed before every convolution and the GRU runs on packed sequences.
 """
 
@@ -78,15 +82,18 @@ class SpeechEQ(BenchModel):
     def __init__(self, spec: ModelSpec, hidden: int = 128, conv_blocks: int = 2, kernel: int = 5,
                  rnn_layers: int = 1, subsample: int = 2, dropout: float = 0.2,
                  heads: dict | None = None, weights: dict | None = None, class_weights: str = "none",
-                 label_smoothing: float = 0.0):
+                 label_smoothing: float = 0.0, ctc_from: str = "rnn"):
         super().__init__(spec)
         heads = {h: True for h in AUX_HEADS} | dict(heads or {})
         unknown = set(heads) - set(AUX_HEADS)
         if unknown:
             raise ConfigError(f"unknown SpeechEQ heads {sorted(unknown)}; valid: {list(AUX_HEADS)}")
+        if ctc_from not in ("conv", "rnn"):
+            raise ConfigError(f"ctc_from {ctc_from!r}; valid: conv, rnn")
+        self.ctc_from = ctc_from
         if class_weights not in ("none", "balanced"):
             raise ConfigError(f"class_weights {class_weights!r}; valid: none, balanced")
-        self.weights = {"category": 1.0, "intensity": 0.3, "phones": 0.3, "gender": 0.1} | dict(weights or {})
+        self.weights = {"category": 1.0, "intensity": 0.3, "phones": 0.1, "gender": 0.1} | dict(weights or {})
         available = {"intensity": spec.n_intensity > 1, "phones": spec.n_phones > 1, "gender": True}
         self.active = tuple(h for h in AUX_HEADS
                             if heads[h] and h in spec.targets and available[h] and self.weights[h] > 0)
@@ -121,13 +128,14 @@ class SpeechEQ(BenchModel):
             x = x * mask[..., None]
         for block in self.blocks:
             x = block(x, mask)
+        low = x
         if self.rnn is not None:
             packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
             x, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=x.shape[1])
-        return x, mask, lengths
+        return x, low, mask, lengths
 
     def forward(self, feats, lengths, augment=None) -> dict:
-        x, mask, frames = self.encode(feats, lengths, augment)
+        x, low, mask, frames = self.encode(feats, lengths, augment)
         h = self.utt(self.pool(x, mask))
         out = {"category": self.category(h)}
         if self.intensity is not None:
@@ -135,7 +143,7 @@ class SpeechEQ(BenchModel):
         if self.gender is not None:
             out["gender"] = self.gender(h)
         if self.phones is not None:
-            out["phones"] = self.phones(x).log_softmax(-1)
+            out["phones"] = self.phones(low if self.ctc_from == "conv" else x).log_softmax(-1)
             out["frames"] = frames
         return out
 
