@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 import torch
 
@@ -21,6 +22,15 @@ from seqd_builder.schema import FEATURES
 SR = 16000
 EMODB_SPEAKERS = ["03", "08", "09", "10", "11", "12", "13", "14", "15", "16"]
 EMODB_CLASSES = ["angry", "boredom", "disgust", "fear", "happy", "neutral", "sad"]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: on a shared 2-core machine, contending threads make tiny models 10x slower."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 class TinyFbank:

@@ -16,15 +16,8 @@ from seqd_builder.benchmark.metrics import ccc
 from seqd_builder.errors import ConfigError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_helpers import TinyFbank, save_rows, vad_rows  # noqa: E402
+from bench_helpers import TinyFbank, save_rows, vad_rows, one_thread  # noqa: E402, F401
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # the CI machine is shared; 2 contending threads are 10x slower
-    yield
-    torch.set_num_threads(n)
 
 
 def test_centring_maps_scale_midpoint_to_zero():

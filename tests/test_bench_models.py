@@ -18,17 +18,10 @@ from seqd_builder.benchmark.tasks import Task, load_task
 from seqd_builder.errors import ConfigError, UnknownLabelError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_helpers import category_rows, save_rows  # noqa: E402
+from bench_helpers import category_rows, save_rows, one_thread  # noqa: E402, F401
 
 CLASSES = ("angry", "boredom", "disgust", "fear", "happy", "neutral", "sad")
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def spec(**kw):

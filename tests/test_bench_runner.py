@@ -17,17 +17,11 @@ from seqd_builder.benchmark.runner import run_task
 from seqd_builder.errors import BuildError, ProtocolError, SubmissionError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_helpers import TinyFbank, TrainableFbank, category_rows, save_rows  # noqa: E402
+from bench_helpers import (  # noqa: E402, F401
+    TinyFbank, TrainableFbank, category_rows, one_thread, save_rows)
 
 FAST = {"training": {"epochs": 2, "batch_size": 16, "lr": 3e-3}, "bootstrap": {"resamples": 100}}
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="module")
