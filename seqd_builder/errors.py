@@ -40,6 +40,10 @@ class ConfigError(SeqdError, ValueError):
     """A card, task, project or configuration file is invalid."""
 
 
+class RecordError(SeqdError, ValueError):
+    """A record (utterance, vote, phone segment) with an invalid value, refused on creation."""
+
+
 class CorpusLayoutError(SeqdError, FileNotFoundError):
     """``--root`` does not hold the corpus layout the adapter expects.
 

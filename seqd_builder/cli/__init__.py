@@ -28,12 +28,15 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                       is_eager=True)) -> None:
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context,
+          version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
     if version:
         from .. import __version__
-        typer.echo(__version__)
+        typer.echo(f"seqd-builder {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
         raise typer.Exit()
 
 

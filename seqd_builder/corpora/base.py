@@ -17,6 +17,7 @@ that an interrupted build resumes exactly where it stopped.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -44,12 +45,16 @@ def adapter_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_adapter(name: str, root: str | Path, **options) -> Adapter:
-    """Instantiate the adapter for corpus ``name`` over the tree at ``root``."""
+def adapter_class(name: str) -> type[Adapter]:
     _import_all()
     if name not in _REGISTRY:
         raise UnknownLabelError("corpus", name, _REGISTRY, hint="run `seqd corpora` to list them")
-    return _REGISTRY[name](root, **options)
+    return _REGISTRY[name]
+
+
+def get_adapter(name: str, root: str | Path, **options) -> Adapter:
+    """Instantiate the adapter for corpus ``name`` over the tree at ``root``."""
+    return adapter_class(name)(root, **options)
 
 
 def _import_all() -> None:
@@ -94,6 +99,39 @@ class Adapter(ABC):
     def input_files(self) -> list[Path]:
         """Annotation and metadata files whose checksums go into the build manifest."""
         return []
+
+    def build_notes(self) -> dict:
+        """Facts found while reading (e.g. the encoding of each transcript file), for the manifest."""
+        return {}
+
+    # --- handled problems ------------------------------------------------------------------------
+    # Problems an adapter handled but must report (the item is kept): a malformed metadata line, a
+    # transcript that needed a fallback encoding, counts that differ from the card's. The pipeline
+    # resets the log before the streaming pass and writes it to reports/<config>/source_warnings.jsonl.
+    # Kinds in use: count_mismatch, no_transcript, supplied_text, malformed_line, bad_encoding,
+    # label_mismatch, mixed_layout, unlisted_file, missing_file, missing_metadata, missing_cell.
+
+    def _reset_warnings(self) -> None:
+        self._warnings: list[tuple[str, str]] = []
+
+    def warn(self, kind: str, message: str) -> None:
+        if not hasattr(self, "_warnings"):
+            self._reset_warnings()
+        self._warnings.append((kind, message))
+
+    def warnings(self, kind: str | None = None) -> list[str]:
+        """Warnings of the last :meth:`items` run (of one ``kind`` when given), as messages."""
+        return [m for k, m in getattr(self, "_warnings", []) if kind is None or k == kind]
+
+    def warning_records(self) -> list[tuple[str, str]]:
+        return list(getattr(self, "_warnings", []))
+
+    def warning_kinds(self) -> Counter:
+        return Counter(k for k, _ in getattr(self, "_warnings", []))
+
+    def count_warnings(self) -> list[str]:
+        """Mismatches between the found and the published counts (valid after ``items()``)."""
+        return self.warnings("count_mismatch")
 
     # --- helpers for subclasses --------------------------------------------------------------------
 

@@ -85,6 +85,7 @@ class CorpusCard:
     perceived_categories: dict[str, str | None] | None = None
     vote_categories: dict[str, str | None] = field(default_factory=dict)
     intensity: IntensityScale | None = None
+    vote_intensity: IntensityScale | None = None  # raters' scale where it differs from ``intensity``
     dimensions: dict[str, Any] | None = None
     genders: dict[str, str | None] = field(default_factory=dict)
     speakers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -192,7 +193,8 @@ class CorpusCard:
         votes = tuple(self._normalise_vote(v, where) for v in raw.votes)
         distribution, agreement = (), raw.agreement
         if votes:
-            summary = summarise_votes(votes)
+            summary = summarise_votes(
+                votes, exclude_self=bool(self.options.get("exclude_self_votes", False)))
             distribution = summary.distribution
             if agreement is None:
                 agreement = summary.agreement
@@ -219,9 +221,18 @@ class CorpusCard:
         category = vote.category if vote.category is not None else self.map_vote_category(
             vote.category_native)
         intensity = None
-        if vote.intensity is not None and self.intensity is not None:
-            intensity = (vote.intensity / self.intensity.n_levels if self.intensity.levels
-                         else _linear(vote.intensity, *self.intensity.range, "vote intensity", where))
+        scale = self.vote_intensity or self.intensity
+        if vote.intensity is not None:
+            if scale is None:
+                raise UnknownLabelError("vote intensity", vote.intensity,
+                                        ["(none: the card declares no intensity scale)"], file=where)
+            if scale.levels:
+                if not 1 <= vote.intensity <= scale.n_levels:
+                    raise UnknownLabelError("vote intensity level", vote.intensity,
+                                            [f"1..{scale.n_levels}"], file=where)
+                intensity = vote.intensity / scale.n_levels
+            else:
+                intensity = _linear(vote.intensity, *scale.range, "vote intensity", where)
         return dataclasses.replace(
             vote, category=category, intensity=intensity,
             arousal=self.map_dimension(vote.arousal, "vote arousal", where),
@@ -241,6 +252,13 @@ class CorpusCard:
                                  "normalised": "(x - low) / (high - low)"})
             if self.intensity.description:
                 out["intensity"]["description"] = self.intensity.description
+        if self.vote_intensity is not None:
+            v = self.vote_intensity
+            out["vote_intensity"] = ({"type": "ordinal", "levels": v.levels} if v.levels else
+                                     {"type": "continuous", "range": list(v.range),
+                                      "normalised": "(x - low) / (high - low)"})
+            if v.description:
+                out["vote_intensity"]["description"] = v.description
         if self.dimensions is not None:
             out["dimensions"] = {"range": list(self.dimensions["range"]),
                                  "normalised": "(x - low) / (high - low)",
@@ -285,13 +303,14 @@ def load_card(name_or_path: str | Path) -> CorpusCard:
             data[key] = {str(k): v for k, v in data[key].items()}
     if data.get("speakers"):
         data["speakers"] = {str(k): dict(v or {}) for k, v in data["speakers"].items()}
-    if data.get("intensity") is not None:
-        spec = dict(data["intensity"])
-        if spec.get("levels") is not None:
-            spec["levels"] = {str(k): int(v) for k, v in spec["levels"].items()}
-        if spec.get("range") is not None:
-            spec["range"] = tuple(float(x) for x in spec["range"])
-        data["intensity"] = IntensityScale(**spec)
+    for key in ("intensity", "vote_intensity"):
+        if data.get(key) is not None:
+            spec = dict(data[key])
+            if spec.get("levels") is not None:
+                spec["levels"] = {str(k): int(v) for k, v in spec["levels"].items()}
+            if spec.get("range") is not None:
+                spec["range"] = tuple(float(x) for x in spec["range"])
+            data[key] = IntensityScale(**spec)
     if data.get("languages"):
         data["languages"] = tuple(data["languages"])
     data["citation"] = str(data["citation"]).strip()

@@ -95,7 +95,8 @@ class Protocol:
         folds = {str(k): tuple(str(s) for s in v) for k, v in (spec.pop("folds", None) or {}).items()}
         splits = {k: tuple(v if isinstance(v, list) else [v])
                   for k in ("train", "validation", "test") if (v := spec.pop(k, None)) is not None}
-        allowed = {"speaker_independent", "description", "group", "validation", "published"}
+        allowed = {"speaker_independent", "description", "group", "validation", "published", "seed",
+                   "rule"}
         unknown = set(spec) - allowed
         if unknown:
             raise ConfigError(f"protocol {name!r}: unknown fields {sorted(unknown)}; valid: "

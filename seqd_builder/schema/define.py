@@ -110,6 +110,8 @@ class RejectReason(_Vocabulary):
     MISSING_METADATA = "missing_metadata"
     INVALID_VALUE = "invalid_value"
     HIDDEN_LABEL = "hidden_label"
+    TOO_FEW_RATERS = "too_few_raters"
+    NO_CONSENSUS = "no_consensus"
     ENRICHMENT_FAILED = "enrichment_failed"
 
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import SeqdError
+from ..errors import RecordError
 from .define import CATEGORIES, GENDERS, RejectReason, Split
 
 
@@ -27,7 +27,7 @@ def _check_unit(name: str, value: float | None, where: str) -> None:
     if value is None:
         return
     if not isinstance(value, (int, float)) or math.isnan(value) or not 0.0 <= value <= 1.0:
-        raise SeqdError(f"{where}: {name} must be a number in [0, 1] or None, got {value!r}")
+        raise RecordError(f"{where}: {name} must be a number in [0, 1] or None, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ class PhoneSegment:
 
     def __post_init__(self):
         if not self.phone:
-            raise SeqdError("PhoneSegment: empty phone label")
+            raise RecordError("PhoneSegment: empty phone label")
         if not (self.start >= 0 and self.end >= self.start):
-            raise SeqdError(f"PhoneSegment {self.phone!r}: need 0 <= start <= end, got "
+            raise RecordError(f"PhoneSegment {self.phone!r}: need 0 <= start <= end, got "
                             f"start={self.start!r} end={self.end!r}")
 
 
@@ -70,10 +70,10 @@ class Vote:
 
     def __post_init__(self):
         if self.category is not None and self.category not in CATEGORIES:
-            raise SeqdError(f"Vote by {self.rater!r}: unknown category {self.category!r}; "
+            raise RecordError(f"Vote by {self.rater!r}: unknown category {self.category!r}; "
                             f"valid: {', '.join(CATEGORIES)}")
         if not self.weight > 0:
-            raise SeqdError(f"Vote by {self.rater!r}: weight must be > 0, got {self.weight!r}")
+            raise RecordError(f"Vote by {self.rater!r}: weight must be > 0, got {self.weight!r}")
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,10 @@ class RawItem:
 
     def __post_init__(self):
         if not self.native_id or "/" in self.native_id:
-            raise SeqdError(f"{self.source_file}: native id must be non-empty and contain no '/', "
+            raise RecordError(f"{self.source_file}: native id must be non-empty and contain no '/', "
                             f"got {self.native_id!r}")
         if self.segment is not None and not (0 <= self.segment[0] < self.segment[1]):
-            raise SeqdError(f"{self.native_id}: segment must be (start, end) with 0 <= start < end, "
+            raise RecordError(f"{self.native_id}: segment must be (start, end) with 0 <= start < end, "
                             f"got {self.segment!r}")
 
 
@@ -155,23 +155,23 @@ class Utterance:
     def __post_init__(self):
         where = self.id or "<utterance>"
         if not self.id.startswith(f"{self.corpus}/"):
-            raise SeqdError(f"{where}: id must start with the corpus name {self.corpus!r}/")
+            raise RecordError(f"{where}: id must start with the corpus name {self.corpus!r}/")
         if not self.speaker.startswith(f"{self.corpus}/"):
-            raise SeqdError(f"{where}: speaker must start with the corpus name, got {self.speaker!r}")
+            raise RecordError(f"{where}: speaker must start with the corpus name, got {self.speaker!r}")
         Split.check(self.split, file=self.source_file, line=self.source_line)
         if self.gender is not None and self.gender not in GENDERS:
-            raise SeqdError(f"{where}: gender {self.gender!r}; valid: {', '.join(GENDERS)} or None")
+            raise RecordError(f"{where}: gender {self.gender!r}; valid: {', '.join(GENDERS)} or None")
         for name in ("category", "category_perceived"):
             value = getattr(self, name)
             if value is not None and value not in CATEGORIES:
-                raise SeqdError(f"{where}: {name} {value!r}; valid: {', '.join(CATEGORIES)} or None")
+                raise RecordError(f"{where}: {name} {value!r}; valid: {', '.join(CATEGORIES)} or None")
         for name in ("intensity", "arousal", "valence", "dominance", "agreement"):
             _check_unit(name, getattr(self, name), where)
         if self.intensity_level is not None and self.intensity_level < 0:
-            raise SeqdError(f"{where}: intensity_level must be >= 0, got {self.intensity_level}")
+            raise RecordError(f"{where}: intensity_level must be >= 0, got {self.intensity_level}")
         for cat, weight in self.category_distribution:
             if cat not in CATEGORIES or not 0 <= weight <= 1:
-                raise SeqdError(f"{where}: category_distribution entry ({cat!r}, {weight!r}) invalid")
+                raise RecordError(f"{where}: category_distribution entry ({cat!r}, {weight!r}) invalid")
 
     def to_row(self) -> dict[str, Any]:
         """The row's label columns as plain Python values (audio and duration are added later)."""

@@ -1,0 +1,159 @@
+"""Parquet shards of bounded size, streamed row group by row group, in the layout ``load_dataset`` reads.
+
+Each split has at most one open shard, written with a ``pyarrow.parquet.ParquetWriter`` one row group
+at a time (at most :data:`ROW_GROUP_ROWS` rows or :data:`ROW_GROUP_BYTES` of audio), so memory is
+bounded by one row group per split whatever the shard or corpus size. A shard is closed when it holds
+``max_shard_bytes`` of audio: fsynced, renamed into the staging folder, then journaled (see
+:mod:`.journal`). At the end shards are linked into ``data/<config>/<split>-NNNNN-of-NNNNN.parquet``,
+the names the Hub's parquet convention and ``load_dataset`` expect.
+
+Audio bytes are stored uncompressed: PCM gains about 20% from zstd at four times the write cost, while
+every other column is zstd-compressed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..schema import CATEGORIES, FEATURES, GENDERS
+from .journal import Journal
+
+DEFAULT_SHARD_BYTES = 256 * 1024 * 1024
+"""Audio bytes per shard: few files on the Hub, each small enough to download and stream."""
+ROW_GROUP_ROWS = 100
+ROW_GROUP_BYTES = 32 * 1024 * 1024
+
+_ARROW_SCHEMA = FEATURES.arrow_schema.with_metadata(
+    {"huggingface": json.dumps({"info": {"features": FEATURES.to_dict()}})})
+_CATEGORY_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
+_GENDER_INDEX = {name: i for i, name in enumerate(GENDERS)}
+_COMPRESSION = {name: "zstd" for name in FEATURES if name != "audio"} | {
+    "audio.bytes": "none", "audio.path": "zstd"}
+
+
+def encode_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Class names → ``ClassLabel`` indices; every other value is already of its Arrow type.
+
+    Rows come from :meth:`Utterance.to_row`, whose values were checked when the record was made, so
+    this is the whole of ``Features.encode_example`` that they need (at a fraction of its cost).
+    """
+    row = dict(row)
+    for name in ("category", "category_perceived"):
+        if row[name] is not None:
+            row[name] = _CATEGORY_INDEX[row[name]]
+    if row["gender"] is not None:
+        row["gender"] = _GENDER_INDEX[row["gender"]]
+    return row
+
+
+def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Encoded rows → an Arrow table of the unified schema (with the HF features metadata)."""
+    return pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)
+
+
+@dataclass
+class _OpenShard:
+    name: str
+    writer: pq.ParquetWriter
+    tmp: Path
+    ids: list[str] = field(default_factory=list)
+    metas: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending_bytes: int = 0
+    audio_bytes: int = 0
+
+
+class ShardWriter:
+    """Streams rows into per-split shards and commits each finished shard through the journal."""
+
+    def __init__(self, journal: Journal, shard_counts: dict[str, int],
+                 max_shard_bytes: int = DEFAULT_SHARD_BYTES):
+        self.journal = journal
+        self.max_shard_bytes = max_shard_bytes
+        self.next_index = dict(shard_counts)
+        self.open: dict[str, _OpenShard] = {}
+
+    def _shard(self, split: str) -> _OpenShard:
+        if split not in self.open:
+            index = self.next_index.get(split, 0)
+            name = f"{split}-{index:05d}.parquet"
+            tmp = self.journal.shard_dir / f"{name}.tmp"
+            writer = pq.ParquetWriter(tmp, _ARROW_SCHEMA, compression=_COMPRESSION,
+                                      use_dictionary=["corpus", "language", "speaker", "split"],
+                                      write_statistics=["id", "duration", "speaker", "category"])
+            self.open[split] = _OpenShard(name, writer, tmp)
+        return self.open[split]
+
+    def add(self, row: dict[str, Any], meta: dict[str, Any]) -> None:
+        """Add an encoded row; ``meta`` (warnings, checksum, stats) goes into the journal."""
+        shard = self._shard(row["split"])
+        size = len(row["audio"]["bytes"])
+        shard.pending.append(row)
+        shard.ids.append(row["id"])
+        shard.metas.append(meta)
+        shard.pending_bytes += size
+        shard.audio_bytes += size
+        if len(shard.pending) >= ROW_GROUP_ROWS or shard.pending_bytes >= ROW_GROUP_BYTES:
+            self._write_group(shard)
+        if shard.audio_bytes >= self.max_shard_bytes:
+            self.commit(row["split"])
+
+    @staticmethod
+    def _write_group(shard: _OpenShard) -> None:
+        if shard.pending:
+            shard.writer.write_table(rows_to_table(shard.pending))
+            shard.pending, shard.pending_bytes = [], 0
+
+    def commit(self, split: str) -> None:
+        shard = self.open.pop(split, None)
+        if shard is None:
+            return
+        self._write_group(shard)
+        shard.writer.close()
+        with open(shard.tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(shard.tmp, self.journal.shard_dir / shard.name)
+        self.journal.append({"event": "shard", "split": split, "file": shard.name,
+                             "rows": len(shard.ids), "ids": shard.ids, "meta": shard.metas})
+        self.next_index[split] = self.next_index.get(split, 0) + 1
+
+    def commit_all(self) -> None:
+        for split in sorted(self.open):
+            self.commit(split)
+
+    def abandon(self) -> None:
+        """Close open shards without committing (an error or interruption): resume redoes them."""
+        for shard in self.open.values():
+            shard.writer.close()
+            shard.tmp.unlink(missing_ok=True)
+        self.open.clear()
+
+
+def finalise_shards(journal: Journal, shards: dict[str, list[dict[str, Any]]], data_dir: Path) -> dict[str, list[str]]:
+    """Link staged shards to their published names; remove stale shards of an earlier build."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    planned: dict[str, list[str]] = {}
+    for split, entries in shards.items():
+        n = len(entries)
+        planned[split] = []
+        for i, entry in enumerate(entries):
+            name = f"{split}-{i:05d}-of-{n:05d}.parquet"
+            target = data_dir / name
+            tmp = target.with_suffix(".linking")
+            if tmp.exists():
+                tmp.unlink()
+            os.link(journal.shard_dir / entry["file"], tmp)
+            os.replace(tmp, target)
+            planned[split].append(name)
+    keep = {n for names in planned.values() for n in names}
+    for f in data_dir.glob("*.parquet"):
+        if f.name not in keep:
+            f.unlink()
+    return planned

@@ -1,0 +1,117 @@
+"""What each leaderboard metric means: direction, valid range and display, read from
+``leaderboard/metrics.yaml``.
+
+Declared as data in one place so that validation (range checks), ranking (sort direction) and rendering
+(labels, percent or plain) can never disagree, and so that a new metric is one YAML entry rather than
+three code edits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..assets import asset_dir
+from ..errors import ConfigError
+
+DIRECTIONS = ("higher", "lower")
+DISPLAYS = ("percent", "plain")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: ``direction`` says which value is better, ``low``/``high`` bound valid values."""
+
+    name: str
+    label: str
+    title: str
+    direction: str
+    low: float | None
+    high: float | None
+    display: str = "plain"
+
+    def __post_init__(self):
+        if self.direction not in DIRECTIONS:
+            raise ConfigError(f"metric {self.name!r}: direction {self.direction!r}; valid: "
+                              f"{', '.join(DIRECTIONS)}", file=metrics_file())
+        if self.display not in DISPLAYS:
+            raise ConfigError(f"metric {self.name!r}: display {self.display!r}; valid: "
+                              f"{', '.join(DISPLAYS)}", file=metrics_file())
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ConfigError(f"metric {self.name!r}: range [{self.low}, {self.high}] is empty",
+                              file=metrics_file())
+
+    @property
+    def arrow(self) -> str:
+        return "↑" if self.direction == "higher" else "↓"
+
+    @property
+    def range_text(self) -> str:
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        return f"[{low}, {high}]"
+
+    def in_range(self, value: float) -> bool:
+        return (math.isfinite(value)
+                and (self.low is None or value >= self.low)
+                and (self.high is None or value <= self.high))
+
+    def better_first(self, value: float) -> float:
+        """A sort key that puts the better value first in an ascending sort."""
+        return -value if self.direction == "higher" else value
+
+    def format(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        if self.display == "percent":
+            return f"{100 * value:.1f}"
+        return f"{value:.3f}"
+
+    def format_ci(self, ci: list[float] | tuple[float, float] | None) -> str:
+        if not ci:
+            return ""
+        return f"[{self.format(ci[0])}, {self.format(ci[1])}]"
+
+    def format_std(self, std: float | None) -> str:
+        if std is None:
+            return ""
+        return self.format(std)
+
+
+def metrics_file() -> Path:
+    return asset_dir("leaderboard") / "metrics.yaml"
+
+
+@lru_cache(maxsize=1)
+def load_metrics() -> dict[str, MetricSpec]:
+    """Every declared metric by name, in file order (the order of columns after the primary)."""
+    path = metrics_file()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the metric declarations: {exc}", file=path) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of metric name to declaration", file=path)
+    specs = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"metric {name!r}: expected a mapping", file=path)
+        unknown = set(entry) - {"label", "title", "direction", "range", "display"}
+        if unknown:
+            raise ConfigError(f"metric {name!r}: unknown fields {sorted(unknown)}; valid: "
+                              "label, title, direction, range, display", file=path)
+        try:
+            low, high = entry["range"]
+            specs[name] = MetricSpec(name=name, label=str(entry.get("label", name)),
+                                     title=str(entry.get("title", "")), direction=entry["direction"],
+                                     low=None if low is None else float(low),
+                                     high=None if high is None else float(high),
+                                     display=entry.get("display", "plain"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"metric {name!r}: needs direction and range [low, high] ({exc})",
+                              file=path) from exc
+    return specs

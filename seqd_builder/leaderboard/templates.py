@@ -1,0 +1,57 @@
+"""The two jinja2 environments of the leaderboard, both over ``leaderboard/templates/``.
+
+- HTML: autoescape on for every template, ``StrictUndefined`` (a missing value is an error, not an
+  empty cell).
+- Markdown: Markdown has no autoescaping, so every ``{{ expression }}`` passes through
+  :func:`md_escape` by the environment's ``finalize`` hook: a template cannot forget it. Literal
+  template text (the table's pipes) is not touched.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from ..assets import asset_dir
+
+_MD_SPECIAL = set("\\`*_{}[]()#+!|~")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def template_dir() -> Path:
+    return asset_dir("leaderboard", "templates")
+
+
+def md_escape(value: object) -> str:
+    """``value`` as literal text inside a Markdown table cell (GitHub and Hugging Face flavour).
+
+    HTML-significant characters become entities (Markdown passes raw HTML through), Markdown syntax
+    characters get a backslash, and line breaks become spaces (a break would end the table row).
+    """
+    out = []
+    for ch in "" if value is None else str(value):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        elif ch in "\r\n\t":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=4)
+def html_environment(folder: Path | None = None) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder or template_dir())),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+@lru_cache(maxsize=4)
+def markdown_environment(folder: Path | None = None) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder or template_dir())),
+                              autoescape=False, finalize=md_escape, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

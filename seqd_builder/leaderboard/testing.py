@@ -1,0 +1,153 @@
+"""Realistic results.json documents for tests and examples, built from simulated predictions.
+
+Nothing here is a benchmark result. Each fold draws true labels, lets a model of a given ``skill`` get
+each utterance right with that probability (otherwise it picks a wrong class at random), and computes
+the metrics from those predictions with scikit-learn, so confusion matrices, fold metrics, fold
+averages and bootstrap intervals agree with each other exactly as they do in a real run. VAD tasks get
+predictions correlated with the truth and corpus-level CCC per dimension.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
+
+from ..benchmark.tasks import Task, load_task, task_dir
+
+_VAD = ("arousal", "valence", "dominance")
+
+TOY_VAD_TASK = """\
+name: toy_vad
+title: "Toy VAD regression (synthetic, for tests)"
+description: Attribute regression on a generated corpus; exists only for the leaderboard's tests.
+corpus: demo
+protocol: speaker_folds
+n_folds: 3
+targets: [vad]
+primary_metric: ccc_mean
+metrics: [ccc_mean, ccc_arousal, ccc_valence, ccc_dominance]
+averaging: unweighted mean over folds
+synthetic: true
+"""
+
+
+def task_assets(root: str | Path, real: tuple[str, ...] = ("emodb", "ravdess")) -> Path:
+    """An assets root (for ``SEQD_ASSETS``) whose ``benchmark/tasks`` holds copies of the ``real``
+    task files and the synthetic ``toy_vad`` task, so tests see a fixed set of tasks whatever other
+    task files the repository gains. Schema, metrics and templates still come from the checkout."""
+    tasks = Path(root) / "benchmark" / "tasks"
+    tasks.mkdir(parents=True, exist_ok=True)
+    for name in real:
+        shutil.copyfile(task_dir() / f"{name}.yaml", tasks / f"{name}.yaml")
+    (tasks / "toy_vad.yaml").write_text(TOY_VAD_TASK, encoding="utf-8")
+    return Path(root)
+
+
+def _ccc(truth: np.ndarray, pred: np.ndarray) -> float:
+    mt, mp = truth.mean(), pred.mean()
+    cov = ((truth - mt) * (pred - mp)).mean()
+    return float(2 * cov / (truth.var() + pred.var() + (mt - mp) ** 2))
+
+
+def _class_metrics(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[str, float]:
+    return {"wa": float(accuracy_score(truth, pred)),
+            "ua": float(balanced_accuracy_score(truth, pred)),
+            "macro_f1": float(f1_score(truth, pred, labels=range(len(classes)), average="macro",
+                                       zero_division=0))}
+
+
+def _vad_metrics(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    values = {f"ccc_{d}": _ccc(truth[:, k], pred[:, k]) for k, d in enumerate(_VAD)}
+    values["ccc_mean"] = float(np.mean(list(values.values())))
+    return values
+
+
+def _fast_metrics(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
+    """The same metrics from counts with numpy (for the bootstrap's hundreds of resamples)."""
+    if not n_classes:
+        return _vad_metrics(truth, pred)
+    cm = np.bincount(truth * n_classes + pred, minlength=n_classes**2).reshape(n_classes, n_classes)
+    support, predicted, hits = cm.sum(1), cm.sum(0), np.diag(cm)
+    recall = hits[support > 0] / support[support > 0]
+    f1 = np.divide(2 * hits, support + predicted, out=np.zeros(n_classes), where=support + predicted > 0)
+    return {"wa": float(hits.sum() / cm.sum()), "ua": float(recall.mean()), "macro_f1": float(f1.mean())}
+
+
+def make_result(task: str | Task, *, model: str = "speecheq", upstream: str = "fbank",
+                skill: float = 0.7, seed: int = 0, n_test: int = 48, parameters: int | None = None,
+                frozen: bool = True, fold_names: list[str] | None = None,
+                bootstrap: int = 200, **overrides: Any) -> dict:
+    """A schema-valid, internally consistent results.json for ``task`` (a name or a :class:`Task`).
+
+    ``overrides`` replace top-level fields after the document is built (e.g. ``notes=...``).
+    """
+    task = task if isinstance(task, Task) else load_task(task)
+    rng = np.random.default_rng(seed)
+    n_folds = task.n_folds or 1
+    names = fold_names or [f"fold{i + 1}" for i in range(n_folds)]
+    classes = list(task.classes)
+    folds, pooled_truth, pooled_pred = [], [], []
+    for i, fold in enumerate(names):
+        n = int(n_test + rng.integers(-n_test // 5, n_test // 5 + 1))
+        entry: dict[str, Any] = {"fold": fold, "test_speakers": [f"{task.corpus}/spk{i + 1:02d}"],
+                                 "n_train": n * (n_folds - 1), "n_test": n,
+                                 "epochs": int(rng.integers(8, 30))}
+        if classes:
+            truth = rng.integers(0, len(classes), n)
+            truth[: len(classes)] = np.arange(len(classes))  # every class tested in every fold
+            right = rng.random(n) < skill
+            wrong = (truth + rng.integers(1, len(classes), n)) % len(classes)
+            pred = np.where(right, truth, wrong)
+            entry["metrics"] = _class_metrics(truth, pred, classes)
+            entry["labels"] = classes
+            entry["confusion"] = confusion_matrix(truth, pred, labels=range(len(classes))).tolist()
+        else:
+            truth = rng.random((n, 3))
+            pred = skill * truth + (1 - skill) * rng.random((n, 3))
+            entry["metrics"] = _vad_metrics(truth, pred)
+        folds.append(entry)
+        pooled_truth.append(truth)
+        pooled_pred.append(pred)
+    truth, pred = np.concatenate(pooled_truth), np.concatenate(pooled_pred)
+    draws = [_fast_metrics(truth[idx], pred[idx], len(classes))
+             for idx in rng.integers(0, len(truth), (bootstrap, len(truth)))]
+    metrics = {}
+    for name in folds[0]["metrics"]:
+        values = np.array([f["metrics"][name] for f in folds])
+        metrics[name] = {"mean": float(values.mean()), "std": float(values.std())}
+        if draws:
+            metrics[name]["ci95"] = [float(np.percentile([d[name] for d in draws], q))
+                                     for q in (2.5, 97.5)]
+    config = {"task": task.name, "model": {"name": model, "hidden": 256, "dropout": 0.2},
+              "upstream": {"name": upstream, "frozen": frozen},
+              "train": {"lr": 1e-3, "batch_size": 16, "max_epochs": 40, "patience": 6, "seed": seed}}
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
+    result = {
+        "schema_version": 1,
+        "task": task.name,
+        "model": model,
+        "upstream": {"name": upstream, "frozen": frozen, "parameters": parameters,
+                     **({} if upstream == "fbank" else {"layers": "last"})},
+        "config": config,
+        "config_hash": "sha256:" + hashlib.sha256(canonical).hexdigest(),
+        "code_version": "0.1.0+g807ffc1",
+        "seeds": [seed],
+        "protocol": {"name": task.protocol, "n_folds": len(names), "averaging": task.averaging},
+        "primary_metric": task.primary_metric,
+        "metrics": metrics,
+        "folds": folds,
+        "runtime_s": float(round(60 + 400 * rng.random(), 1)),
+        "hardware": {"device": "cpu", "cpu": "x86_64, 2 cores", "gpu": None, "torch": "2.13.0"},
+        "date": "2026-11-21T18:00:00+00:00",
+        "submitter": "seqd-builder tests",
+        "dataset": {"name": f"{task.corpus}-hf", "fingerprint": f"{seed:016x}",
+                    "synthetic": bool(task.synthetic)},
+    }
+    result.update(overrides)
+    return result

@@ -1,0 +1,130 @@
+"""A board turned into plain display values (strings, numbers, flags) for the templates.
+
+Formatting lives here, once, so the HTML page and the Markdown export print the same numbers; the
+templates only lay them out. Nothing here escapes: the HTML environment autoescapes and the Markdown
+environment escapes every expression through its ``finalize`` hook.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .board import Board, Row
+from .metrics import load_metrics
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+
+def hub_url(upstream: str) -> str | None:
+    """The Hugging Face page of an upstream named by a hub id (``owner/name``); None for local paths
+    and built-in front-ends. The strict pattern keeps any user text out of the URL's structure."""
+    if _HUB_ID.match(upstream) and ".." not in upstream:
+        return f"https://huggingface.co/{upstream}"
+    return None
+
+
+def count_text(n: int | None) -> str:
+    if n is None:
+        return ""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= size:
+            return f"{n / size:.3g}{suffix}"
+    return str(n)
+
+
+def _fold_value(name: str, value: Any) -> str:
+    spec = load_metrics().get(name)
+    if spec is not None:
+        return spec.format(value)
+    return f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _fold_view(data: dict, first: list[str]) -> dict:
+    """Per-fold rows; metric columns in the board's order (``first``), then any others."""
+    specs = load_metrics()
+    names: list[str] = []
+    for fold in data["folds"]:
+        for name in fold["metrics"]:
+            if name not in names:
+                names.append(name)
+    order = first + [n for n in specs if n not in first]
+    names.sort(key=lambda n: (order.index(n) if n in order else len(order), n))
+    return {
+        "columns": [{"name": n, "label": specs[n].label if n in specs else n,
+                     "arrow": specs[n].arrow if n in specs else ""} for n in names],
+        "rows": [{
+            "fold": f["fold"],
+            "speakers": ", ".join(f.get("test_speakers", [])),
+            "n_train": f.get("n_train", ""),
+            "n_test": f["n_test"],
+            "epochs": f.get("epochs", ""),
+            "values": [_fold_value(n, f["metrics"][n]) if n in f["metrics"] else "–" for n in names],
+        } for f in data["folds"]],
+    }
+
+
+def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dict:
+    s, data = row.submission, row.submission.data
+    upstream = data["upstream"]
+    detail = ["frozen" if upstream["frozen"] else "fine-tuned"]
+    if upstream.get("layers"):
+        detail.append(f"layers: {upstream['layers']}")
+    if upstream.get("parameters"):
+        detail.append(f"{count_text(upstream['parameters'])} parameters")
+    cells = []
+    for spec in board.columns:
+        summary = data["metrics"].get(spec.name)
+        if summary is None:
+            cells.append({"value": "–", "std": "", "ci": "", "best": False})
+            continue
+        cells.append({"value": spec.format(summary["mean"]), "std": spec.format_std(summary.get("std")),
+                      "ci": spec.format_ci(summary.get("ci95")),
+                      "best": len(board.rows) > 1 and summary["mean"] == board.best(spec)})
+    hardware = data["hardware"]
+    return {
+        "rank": row.rank,
+        "name": s.name,
+        "model": s.model,
+        "upstream": {"name": upstream["name"], "url": hub_url(upstream["name"]),
+                     "detail": ", ".join(detail)},
+        "cells": cells,
+        "folds": _fold_view(data, [c.name for c in board.columns]),
+        "n_folds": len(data["folds"]),
+        "seeds": ", ".join(str(x) for x in data["seeds"]),
+        "code_version": data["code_version"],
+        "config_hash": data["config_hash"],
+        "config_href": config_href,
+        "result_href": result_href,
+        "date": data["date"][:10],
+        "datetime": data["date"],
+        "submitter": data.get("submitter", ""),
+        "runtime": f"{data['runtime_s'] / 60:.1f} min" if data["runtime_s"] >= 60
+                   else f"{data['runtime_s']:.0f} s",
+        "hardware": ", ".join([str(hardware[k]) for k in ("device", "cpu", "gpu") if hardware.get(k)]
+                              + ([f"torch {hardware['torch']}"] if hardware.get("torch") else [])),
+        "averaging": data["protocol"]["averaging"],
+        "dataset": (data.get("dataset") or {}).get("name", ""),
+        "notes": data.get("notes", ""),
+        "synthetic": s.synthetic,
+    }
+
+
+def board_view(board: Board, *, links: dict[str, tuple[str, str]] | None = None,
+               plots: list[dict] | None = None) -> dict:
+    """Display values of ``board``; ``links`` maps a submission name to (config href, result href)."""
+    task = board.task
+    links = links or {}
+    return {
+        "task": {"name": task.name, "title": task.title, "description": task.description,
+                 "corpus": task.corpus, "protocol": task.protocol,
+                 "n_folds": task.n_folds if task.n_folds is not None else "",
+                 "averaging": task.averaging, "classes": ", ".join(task.classes),
+                 "primary": board.primary.label},
+        "synthetic": board.synthetic,
+        "columns": [{"name": c.name, "label": c.label, "title": c.title, "arrow": c.arrow,
+                     "direction": c.direction, "primary": i == 0} for i, c in enumerate(board.columns)],
+        "percent": ", ".join(c.label for c in board.columns if c.display == "percent"),
+        "rows": [_row_view(board, r, *links.get(r.submission.name, ("", ""))) for r in board.rows],
+        "plots": plots or [],
+    }

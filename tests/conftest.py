@@ -1,0 +1,19 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from seqd_builder.testing import shared_data_dir
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SHARED = shared_data_dir()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"real corpus material not found at {SHARED}; set SEQD_SHARED_DATA")
+    return SHARED
