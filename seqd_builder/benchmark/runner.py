@@ -54,11 +54,14 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     overrides = dict(config_overrides or {})
     if seed is not None:
         overrides = {**overrides, "training": {**overrides.get("training", {}), "seed": int(seed)}}
+    options = dict(upstream_options or {})
+    cache = options.pop("cache", None)  # where features are kept does not change results: not hashed
     if isinstance(upstream, str):
-        overrides["upstream"] = {"spec": upstream, "options": dict(upstream_options or {})}
+        overrides["upstream"] = {"spec": upstream, "options": options}
     cfg = load_model_config(model, overrides)
+    extra = {"cache": cache} if cache else {}
     up = load_upstream(upstream if upstream is not None and not isinstance(upstream, str)
-                       else cfg["upstream"]["spec"], **cfg["upstream"].get("options", {}))
+                       else cfg["upstream"]["spec"], **cfg["upstream"].get("options", {}), **extra)
     if not isinstance(upstream, str) and upstream is not None:
         cfg["upstream"] = {"spec": f"object:{up.name}", "options": {}}
     cfg["task"] = task.name
@@ -90,6 +93,8 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     speeds = [1.0] + [s for s in cfg["augment"].get("speed", [1.0]) if s != 1.0]
     spec_aug = SpecAugment(**cfg["augment"]["specaugment"]) if cfg["augment"].get("specaugment") else None
     finetune = trainable_module(up)
+    if hasattr(up, "to") and not isinstance(up, torch.nn.Module):
+        up.to(accelerator.device)  # the front-end places its inputs on this device
     if finetune is None:
         features = [extract_features(up, data, needed if s == 1.0 else needed_train, s, accelerator,
                                      progress=progress) for s in speeds]
@@ -170,7 +175,7 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
                                         vocab)[0].get(primary, -math.inf))
     outcome = train_fold(model, train_ds, val_ds, train_cfg, accelerator, score=score, augment=spec_aug,
                          extra_params=list(finetune.parameters()) if finetune is not None else None,
-                         feats_fn=feats_fn, desc=f"{task.name} fold {fold.name}")
+                         feats_fn=feats_fn, desc=f"{task.name} fold {fold.name}", progress=progress)
     pred = gather(predict(model, test_ds, train_cfg, accelerator, feats_fn), fold.test)
     fold_m, extra = fold_metrics(task, data, pred, fold.test, vocab)
     result = {"fold": fold.name, "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],

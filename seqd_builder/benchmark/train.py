@@ -87,7 +87,8 @@ def to_device(batch: dict, device) -> dict:
 
 def train_fold(model, train_ds, val_ds, cfg: TrainConfig, accelerator, *,
                score: Callable[[list], float], augment: SpecAugment | None = None,
-               extra_params: list | None = None, feats_fn=None, desc: str = "") -> FoldOutcome:
+               extra_params: list | None = None, feats_fn=None, desc: str = "",
+               progress: bool = True) -> FoldOutcome:
     """Train with early stopping on ``score(val_predictions)`` (higher is better).
 
     Without validation rows the model trains for ``cfg.epochs`` and the last epoch is kept.
@@ -104,7 +105,7 @@ def train_fold(model, train_ds, val_ds, cfg: TrainConfig, accelerator, *,
     best, bad = -np.inf, 0
     steps = (len(train_ds) + cfg.batch_size - 1) // cfg.batch_size
     bar = tqdm(total=cfg.epochs * steps, desc=desc or "training", unit="batch", leave=False,
-               disable=not accelerator.is_local_main_process)
+               disable=not progress or not accelerator.is_local_main_process)
     for epoch in range(cfg.epochs):
         train_ds.set_epoch(epoch)
         loader = accelerator.prepare(make_loader(train_ds, cfg.batch_size, True, cfg.seed, epoch))
