@@ -132,3 +132,18 @@ def test_cli_list_and_errors(tmp_path):
 
     assert main(["bench", "list"]) == 0
     assert main(["bench", "run", "no_such_task", "--model", "baseline", "--data", str(tmp_path)]) == 2
+
+
+def test_cli_run_with_the_package_fbank(emodb_like, tmp_path, capsys):
+    """End to end through `seqd bench run` with the package's own front-end (once it is installed)."""
+    pytest.importorskip("seqd_builder.benchmark.upstreams")
+    from seqd_builder.cli import main
+
+    out = tmp_path / "cli.json"
+    code = main(["bench", "run", "emodb", "--model", "baseline", "--data", str(emodb_like),
+                 "--upstream", "fbank", "--out", str(out), "--fold", "12", "--epochs", "1"])
+    assert code == 0, capsys.readouterr()
+    r = json.loads(out.read_text())
+    validate_results(r)
+    assert r["upstream"]["name"].startswith("fbank") and r["config"]["upstream"]["spec"] == "fbank"
+    assert "ua = " in capsys.readouterr().out
