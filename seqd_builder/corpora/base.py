@@ -44,12 +44,16 @@ def adapter_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_adapter(name: str, root: str | Path, **options) -> Adapter:
-    """Instantiate the adapter for corpus ``name`` over the tree at ``root``."""
+def adapter_class(name: str) -> type[Adapter]:
     _import_all()
     if name not in _REGISTRY:
         raise UnknownLabelError("corpus", name, _REGISTRY, hint="run `seqd corpora` to list them")
-    return _REGISTRY[name](root, **options)
+    return _REGISTRY[name]
+
+
+def get_adapter(name: str, root: str | Path, **options) -> Adapter:
+    """Instantiate the adapter for corpus ``name`` over the tree at ``root``."""
+    return adapter_class(name)(root, **options)
 
 
 def _import_all() -> None:

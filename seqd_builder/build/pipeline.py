@@ -1,0 +1,454 @@
+"""The streaming build: adapter → records → normalise → checks → parquet shards → dataset folder.
+
+One way through, one item at a time, with bounded memory:
+
+1. the adapter yields native :class:`RawItem` s (or :class:`Rejection` s for unparseable lines);
+2. the corpus card maps each onto the unified schema (:meth:`CorpusCard.normalise`); an unknown label
+   becomes a rejection naming the file and line;
+3. duplicate ids are rejected (the first occurrence wins, the rejection names it);
+4. worker processes decode, check and resample the audio (:mod:`.audio`) and run the enricher
+   (phones), in a bounded window whose results come back in input order, so the output does not depend
+   on ``workers``;
+5. rows go to per-split shard buffers (:mod:`.writer`); every finished shard and every rejection is
+   journaled (:mod:`.journal`), so a killed build resumes where it stopped and writes the same rows;
+6. at the end shards are linked to their published names, and the rejection report, checksums,
+   manifest and dataset card are written.
+
+Every source item ends as a row or as a rejection; the accounting (found = written + rejected) is
+checked before the build reports success.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..corpora import get_adapter
+from ..errors import BuildError, SeqdError, UnknownLabelError
+from ..schema import RawItem, Rejection, RejectReason, Utterance
+from .audio import AudioProblem, decode
+from .journal import Journal
+from .writer import DEFAULT_SHARD_BYTES, ShardWriter, finalise_shards
+
+STAGING = ".seqd-build"
+MANIFEST = "manifest.json"
+REJECTED = "rejected.jsonl"
+
+_ENRICHER = None  # set in the parent before the pool forks; workers inherit it
+
+
+@dataclass
+class ConfigReport:
+    """The accounting of one corpus (config) of a build."""
+
+    config: str
+    found: int = 0
+    written: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    warnings: Counter = field(default_factory=Counter)
+    resumed_rows: int = 0
+    up_to_date: bool = False
+    seconds: float = 0.0
+
+    @property
+    def balanced(self) -> bool:
+        return self.found == self.written + sum(self.rejected.values())
+
+    def summary(self) -> str:
+        rej = ", ".join(f"{k} {v}" for k, v in sorted(self.rejected.items())) or "none"
+        warn = ", ".join(f"{k} {v}" for k, v in sorted(self.warnings.items())) or "none"
+        state = " (up to date, nothing to do)" if self.up_to_date else (
+            f" (resumed after {self.resumed_rows} rows)" if self.resumed_rows else "")
+        return (f"{self.config}: found {self.found}, written {self.written}, rejected "
+                f"{sum(self.rejected.values())} [{rej}]; warnings [{warn}]{state}")
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    configs: list[ConfigReport]
+
+    def summary(self) -> str:
+        return "\n".join(c.summary() for c in self.configs)
+
+
+# --- worker side ------------------------------------------------------------------------------------
+
+def _warning(kind: str, utt: Utterance, detail: str) -> dict[str, Any]:
+    return {"kind": kind, "id": utt.id, "source_file": utt.source_file, "line": utt.source_line,
+            "detail": detail}
+
+
+def _process(utt: Utterance) -> tuple:
+    """Decode one utterance's audio and enrich it. Runs in a worker process."""
+    if utt.audio_path is None:
+        return ("rejected", RejectReason.MISSING_AUDIO, "the corpus lists no audio file for this item")
+    try:
+        audio = decode(utt.audio_path, utt.segment)
+    except AudioProblem as exc:
+        return ("rejected", exc.reason, str(exc))
+    warnings = [_warning(w.split(":", 1)[0], utt, w) for w in audio.warnings]
+    if _ENRICHER is not None:
+        try:
+            utt = _ENRICHER(utt, audio.samples, 16_000)
+        except SeqdError as exc:
+            warnings.append(_warning("phones_failed", utt, str(exc)))
+    row = utt.to_row()
+    row["audio"] = {"bytes": audio.wav_bytes, "path": Path(utt.audio_path).name}
+    row["duration"] = audio.duration
+    return ("row", row, warnings, audio.source_sha256)
+
+
+def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int) -> Iterator[tuple[int, Any, Any]]:
+    """Yield (seq, task, result) in input order; Utterances are processed, the rest passed through.
+
+    At most ``window`` tasks are in flight, so memory stays bounded however fast the adapter reads.
+    """
+    if workers <= 1:
+        for seq, task in tasks:
+            yield seq, task, _process(task) if isinstance(task, Utterance) else None
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending: deque[tuple[int, Any, Future | None]] = deque()
+        for seq, task in tasks:
+            pending.append((seq, task, pool.submit(_process, task) if isinstance(task, Utterance)
+                            else None))
+            while len(pending) >= window or (pending and pending[0][2] is not None
+                                             and pending[0][2].done()):
+                s, t, fut = pending.popleft()
+                yield s, t, fut.result() if fut is not None else None
+        while pending:
+            s, t, fut = pending.popleft()
+            yield s, t, fut.result() if fut is not None else None
+
+
+# --- parent side --------------------------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fingerprint(adapter, options: Mapping[str, Any], phones: str) -> tuple[str, list[dict]]:
+    inputs = []
+    for p in sorted(adapter.input_files()):
+        inputs.append({"path": adapter.rel(p), "bytes": p.stat().st_size, "sha256": _sha256(p)})
+    card_bytes = adapter.card.path.read_bytes() if adapter.card.path else b""
+    payload = {
+        "code": __version__, "corpus": adapter.name, "root": str(adapter.root.resolve()),
+        "card": hashlib.sha256(card_bytes).hexdigest(), "options": _jsonable(options),
+        "phones": phones, "inputs": inputs,
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return digest, inputs
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    path = out / MANIFEST
+    if not path.exists():
+        return {"configs": {}}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"{path} is not valid JSON ({exc})",
+                         hint="delete the output folder's manifest.json and build again") from exc
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _rejection_from_error(utt_id: str, corpus: str, raw: RawItem, exc: SeqdError) -> Rejection:
+    reason = RejectReason.UNKNOWN_LABEL if isinstance(exc, UnknownLabelError) else RejectReason.INVALID_VALUE
+    return Rejection(id=utt_id, corpus=corpus, source_file=raw.source_file, line=raw.source_line,
+                     reason=reason, detail=str(exc))
+
+
+def build_config(name: str, root: str | Path, out: str | Path, *, workers: int = 1,
+                 phones: str | None = None, options: Mapping[str, Any] | None = None,
+                 force: bool = False, max_shard_bytes: int = DEFAULT_SHARD_BYTES,
+                 progress: bool = True, window: int | None = None) -> ConfigReport:
+    """Build (or resume) one corpus into the dataset folder ``out`` as config ``name``."""
+    global _ENRICHER
+    started = time.monotonic()
+    out = Path(out)
+    options = dict(options or {})
+    adapter = get_adapter(name, root, **options)
+    adapter.check_layout()
+    card = adapter.card
+    config = card.name
+    enricher, phones_mode = _make_enricher(phones, card)
+    fingerprint, inputs = _fingerprint(adapter, options, phones_mode)
+    report = ConfigReport(config)
+
+    manifest = _read_manifest(out)
+    previous = manifest.get("configs", {}).get(config)
+    data_dir = out / "data" / config
+    if (not force and previous and previous.get("fingerprint") == fingerprint
+            and all((data_dir / f).exists() for fs in previous["files"].values() for f in fs)):
+        acc = previous["accounting"]
+        report.found, report.written = acc["found"], acc["written"]
+        report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
+        report.up_to_date = True
+        return report
+
+    journal = Journal(out / STAGING / config)
+    state = journal.read()
+    if force or state.fingerprint != fingerprint:
+        journal.reset(fingerprint)
+        state = journal.read()
+    else:
+        journal.drop_unjournaled(state)
+    report.resumed_rows = state.n_rows
+    committed = set(state.done_ids) - {r["id"] for r in state.rejections}
+    rejected_seqs = {r["seq"] for r in state.rejections}
+    writer = ShardWriter(journal, {s: len(v) for s, v in state.shards.items()}, max_shard_bytes)
+
+    seen: dict[str, str] = {}  # id -> where its first occurrence came from
+
+    def tasks() -> Iterator[tuple[int, Any]]:
+        for seq, item in enumerate(adapter.items()):
+            if seq in rejected_seqs:
+                continue
+            if isinstance(item, Rejection):
+                yield seq, item
+                continue
+            utt_id = f"{config}/{item.native_id}"
+            where = f"{item.source_file}:{item.source_line}" if item.source_line else item.source_file
+            if utt_id in seen:
+                yield seq, Rejection(id=utt_id, corpus=config, source_file=item.source_file,
+                                     line=item.source_line, reason=RejectReason.DUPLICATE_ID,
+                                     detail=f"duplicate id {utt_id!r}; first seen at {seen[utt_id]}")
+                continue
+            seen[utt_id] = where
+            if utt_id in committed:
+                continue  # written by the interrupted run
+            try:
+                yield seq, card.normalise(item)
+            except SeqdError as exc:
+                yield seq, _rejection_from_error(utt_id, config, item, exc)
+
+    _ENRICHER = enricher
+    if enricher is not None and hasattr(enricher, "prepare"):
+        prep = [u for _, u in tasks() if isinstance(u, Utterance)]
+        seen.clear()
+        enricher.prepare(prep, out / STAGING / config / "enrich")
+    bar = tqdm(desc=f"build {config}", unit="utt", disable=not progress, initial=state.n_rows,
+               dynamic_ncols=True)
+    try:
+        for seq, task, result in _ordered(tasks(), workers, window or max(4, workers * 8)):
+            if isinstance(task, Rejection):
+                journal.append({"event": "rejected", "rejection": {**task.to_json(), "seq": seq}})
+            elif result[0] == "rejected":
+                rej = Rejection(id=task.id, corpus=config, source_file=task.audio_path or task.source_file,
+                                line=None if task.audio_path else task.source_line,
+                                reason=result[1], detail=result[2])
+                journal.append({"event": "rejected", "rejection": {**rej.to_json(), "seq": seq}})
+            else:
+                _, row, warnings, sha = result
+                writer.add(row, {"warnings": warnings, "sha256": sha,
+                                 "source": adapter.rel(Path(task.audio_path))})
+                bar.update(1)
+        writer.flush_all()
+        journal.append({"event": "done"})
+    finally:
+        bar.close()
+        journal.close()
+        _ENRICHER = None
+
+    state = journal.read()
+    files = finalise_shards(journal, state.shards, data_dir)
+    entry = _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
+                          phones_mode)
+    _write_reports(out, config, state)
+    acc = entry["accounting"]
+    report.found, report.written = acc["found"], acc["written"]
+    report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
+    if not report.balanced:  # pragma: no cover - an internal invariant
+        raise BuildError(f"accounting does not balance for {config}: {report.summary()}")
+    manifest = _read_manifest(out)
+    manifest.setdefault("configs", {})[config] = entry
+    manifest["seqd_builder"] = __version__
+    manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    _write_json(out / MANIFEST, manifest)
+    shutil.rmtree(out / STAGING / config, ignore_errors=True)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _make_enricher(phones: str | None, card) -> tuple[Any, str]:
+    """The phones enricher for ``phones`` (a mode), or the card's default mode when None."""
+    mode = phones or (card.phones or {}).get("default_mode") or "none"
+    if mode == "none":
+        return None, "none"
+    from ..phones.enrich import make_enricher
+
+    return make_enricher(mode, card), mode
+
+
+def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options, phones_mode) -> dict:
+    splits: dict[str, dict[str, Any]] = {}
+    categories: Counter = Counter()
+    by_split_cat: dict[str, Counter] = {}
+    genders: Counter = Counter()
+    levels: Counter = Counter()
+    speakers: set[str] = set()
+    warnings: Counter = Counter()
+    seconds = 0.0
+    for split, shards in state.shards.items():
+        rows = sum(s["rows"] for s in shards)
+        dur = 0.0
+        by_split_cat[split] = Counter()
+        for shard in shards:
+            for meta in shard["meta"]:
+                for w in meta["warnings"]:
+                    warnings[w["kind"]] += 1
+            for cat, gender, duration, speaker, level in shard["stats"]:
+                categories[str(cat)] += 1
+                by_split_cat[split][str(cat)] += 1
+                genders[str(gender)] += 1
+                if level is not None:
+                    levels[str(level)] += 1
+                speakers.add(speaker)
+                dur += duration
+        splits[split] = {"rows": rows, "hours": round(dur / 3600, 4), "files": files.get(split, []),
+                         "bytes": sum((data_dir / f).stat().st_size for f in files.get(split, []))}
+        seconds += dur
+    rejected = Counter(r["reason"] for r in state.rejections)
+    written = sum(s["rows"] for s in splits.values())
+    found = written + sum(rejected.values())
+    count_warnings = list(getattr(adapter, "count_warnings", lambda: [])())
+    expected = card.expected.get("utterances")
+    if expected is not None and found != expected:
+        count_warnings.append(f"found {found} source utterances; the published corpus has {expected} "
+                              f"(a partial copy, or files missing from it)")
+    for _ in count_warnings:
+        warnings["count_mismatch"] += 1
+    from ..corpora.protocols import protocol_summary
+
+    return {
+        "corpus": card.name, "title": card.title, "fingerprint": fingerprint,
+        "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "code_version": __version__, "root": str(adapter.root), "options": _jsonable(options),
+        "phones_mode": phones_mode, "inputs": inputs,
+        "card": {"path": str(card.path) if card.path else None, "licence": card.licence,
+                 "citation": card.citation, "language": card.language,
+                 "languages": list(card.languages or [card.language]), "homepage": card.homepage,
+                 "description": card.description, "categories": card.categories,
+                 "perceived_categories": card.perceived_categories, "scales": card.scales(),
+                 "official_split": card.official_split, "protocols": protocol_summary(card),
+                 "phones": card.phones, "expected": card.expected,
+                 "synthetic": bool(card.options.get("synthetic", False))},
+        "files": {s: v["files"] for s, v in splits.items()},
+        "splits": {s: {k: v for k, v in d.items() if k != "files"} for s, d in splits.items()},
+        "counts": {"categories": dict(sorted(categories.items())),
+                   "categories_by_split": {s: dict(sorted(c.items())) for s, c in by_split_cat.items()},
+                   "gender": dict(sorted(genders.items())), "intensity_level": dict(sorted(levels.items())),
+                   "speakers": len(speakers), "hours": round(seconds / 3600, 4)},
+        "accounting": {"found": found, "written": written, "rejected": dict(sorted(rejected.items())),
+                       "warnings": dict(sorted(warnings.items()))},
+        "count_warnings": count_warnings,
+        "checksums": f"checksums/{card.name}.sha256",
+        "rejections": f"reports/{card.name}/{REJECTED}",
+    }
+
+
+def _write_reports(out: Path, config: str, state) -> None:
+    reports = out / "reports" / config
+    reports.mkdir(parents=True, exist_ok=True)
+    rejections = sorted(state.rejections, key=lambda r: r["seq"])
+    with (reports / REJECTED).open("w", encoding="utf-8") as fh:
+        for r in rejections:
+            fh.write(json.dumps({k: v for k, v in r.items() if k != "seq"}, ensure_ascii=False) + "\n")
+    with (reports / "warnings.jsonl").open("w", encoding="utf-8") as fh:
+        for shards in state.shards.values():
+            for shard in shards:
+                for meta in shard["meta"]:
+                    for w in meta["warnings"]:
+                        fh.write(json.dumps(w, ensure_ascii=False) + "\n")
+    (out / "checksums").mkdir(exist_ok=True)
+    with (out / "checksums" / f"{config}.sha256").open("w", encoding="utf-8") as fh:
+        for split in sorted(state.shards):
+            for shard in state.shards[split]:
+                for meta in shard["meta"]:
+                    fh.write(f"{meta['sha256']}  {meta['source']}\n")
+
+
+def _combine_rejections(out: Path, configs: Iterable[str]) -> None:
+    with (out / REJECTED).open("w", encoding="utf-8") as dst:
+        for config in sorted(configs):
+            src = out / "reports" / config / REJECTED
+            if src.exists():
+                dst.write(src.read_text(encoding="utf-8"))
+
+
+def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | Path] | None = None,
+          root: str | Path | None = None, workers: int = 1, phones: str | None = None,
+          options: Mapping[str, Mapping[str, Any]] | None = None, force: bool = False,
+          max_shard_bytes: int = DEFAULT_SHARD_BYTES, progress: bool = True) -> BuildReport:
+    """Build one or several corpora into one dataset folder (one config per corpus, plus ``all``).
+
+    ``root`` is the corpus folder when building one corpus; ``roots`` maps corpus names to folders
+    when building several. ``options`` maps corpus names to adapter options. Configs already in the
+    folder from earlier builds are kept, so corpora can be added one at a time.
+    """
+    if not corpora:
+        raise BuildError("no corpus named", hint="e.g. `seqd build ravdess --root PATH --out PATH`")
+    if len(set(corpora)) != len(corpora):
+        raise BuildError(f"a corpus is named twice: {list(corpora)}")
+    roots = dict(roots or {})
+    if root is not None:
+        if len(corpora) > 1:
+            raise BuildError("--root names one folder but several corpora are named",
+                             hint="give one --root NAME=PATH per corpus")
+        roots[corpora[0]] = root
+    missing = [c for c in corpora if c not in roots]
+    if missing:
+        raise BuildError(f"no --root given for {', '.join(missing)}",
+                         hint="give --root PATH (one corpus) or --root NAME=PATH per corpus")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    reports = []
+    for name in corpora:
+        reports.append(build_config(name, roots[name], out, workers=workers, phones=phones,
+                                    options=(options or {}).get(name), force=force,
+                                    max_shard_bytes=max_shard_bytes, progress=progress))
+    manifest = _read_manifest(out)
+    _combine_rejections(out, manifest.get("configs", {}))
+    from ..publish.card import write_card
+
+    write_card(out, manifest)
+    if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
+        (out / STAGING).rmdir()
+    return BuildReport(out, reports)
+

@@ -1,0 +1,157 @@
+"""``seqd build``, ``seqd info``, ``seqd push`` and ``seqd corpora``: thin wrappers over the library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import BuildError, ConfigError
+
+_EXAMPLES = """
+Examples:
+
+  seqd build ravdess --root ~/corpora/RAVDESS --out ravdess-hf --workers 2
+
+  seqd build casia esd --root casia=~/CASIA --root esd=~/ESD --out zh-hf
+
+  seqd build seqd --audio clips/ --annotations votes.csv --project project.yaml --out my-hf
+"""
+
+
+def _parse_roots(corpora: list[str], roots: list[str]) -> tuple[Optional[str], dict[str, str]]:
+    """One plain ``--root PATH`` for one corpus, or ``--root NAME=PATH`` per corpus."""
+    named: dict[str, str] = {}
+    plain: list[str] = []
+    for r in roots:
+        name, sep, path = r.partition("=")
+        if sep and name in corpora:
+            named[name] = path
+        else:
+            plain.append(r)
+    if len(plain) > 1 or (plain and named):
+        raise ConfigError(f"cannot tell which --root belongs to which corpus: {roots}",
+                          hint="with several corpora, give --root NAME=PATH for each")
+    return (plain[0] if plain else None), named
+
+
+def build_command(
+    corpora: list[str] = typer.Argument(..., help="Corpus names (see `seqd corpora`)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Dataset folder to write (or resume)."),
+    root: list[str] = typer.Option([], "--root", "-r",
+                                   help="Corpus folder as distributed; NAME=PATH for several corpora."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes decoding audio in parallel."),
+    phones: Optional[str] = typer.Option(
+        None, "--phones", help="Phones: none, g2p, corpus, align or mfa (default: the card's choice)."),
+    audio: Optional[Path] = typer.Option(None, "--audio", help="seqd corpora: the folder of audio clips."),
+    annotations: list[Path] = typer.Option([], "--annotations",
+                                           help="seqd corpora: annotation tables (CSV/TSV/parquet)."),
+    project: Optional[Path] = typer.Option(None, "--project", help="seqd corpora: the project file."),
+    force: bool = typer.Option(False, "--force", help="Rebuild from scratch even if up to date."),
+    shard_mb: int = typer.Option(256, "--shard-mb", min=1, help="Audio megabytes per parquet shard."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Build corpora into one Hugging Face dataset folder (resumable; re-running is safe)."""
+    from ..build import build
+
+    plain, roots = _parse_roots(corpora, root)
+    options: dict[str, dict] = {}
+    if audio is not None or annotations or project is not None:
+        if "seqd" not in corpora:
+            raise ConfigError("--audio/--annotations/--project are options of the seqd corpus",
+                              hint="use `seqd build seqd --audio DIR --annotations FILE ...`")
+        if audio is not None:
+            if plain is not None or "seqd" in roots:
+                raise ConfigError("give the seqd audio folder once: --audio or --root, not both")
+            roots["seqd"] = str(audio)
+        options["seqd"] = {"annotations": [str(a) for a in annotations],
+                           **({"project": str(project)} if project else {})}
+    report = build(corpora, out, root=plain, roots=roots, workers=workers, phones=phones,
+                   options=options, force=force, max_shard_bytes=shard_mb * 1024 * 1024,
+                   progress=not quiet)
+    typer.echo(report.summary())
+    typer.echo(f"dataset folder: {report.out}  (datasets.load_dataset({str(report.out)!r}))")
+    if any(sum(c.rejected.values()) for c in report.configs):
+        typer.echo(f"rejected items with reasons: {report.out / 'rejected.jsonl'}")
+
+
+def info_command(
+    folder: Path = typer.Argument(..., help="A dataset folder written by `seqd build`."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+    rejections: int = typer.Option(5, "--rejections", help="How many rejections to list per corpus."),
+) -> None:
+    """Counts, scales and rejections of a built dataset folder."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise BuildError(f"{folder} has no manifest.json: it is not a folder built by seqd",
+                         hint="run `seqd build CORPUS --root PATH --out FOLDER`")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if as_json:
+        typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
+        return
+    for name, c in sorted(manifest["configs"].items()):
+        acc = c["accounting"]
+        typer.secho(f"{name}: {c['title']}", bold=True)
+        typer.echo(f"  licence {c['card']['licence']['id']} (redistribution: "
+                   f"{c['card']['licence']['redistribution']}); built {c['built']} by {c['code_version']}")
+        typer.echo(f"  found {acc['found']}, written {acc['written']}, rejected "
+                   f"{sum(acc['rejected'].values())} {acc['rejected'] or ''}")
+        if acc["warnings"]:
+            typer.echo(f"  warnings {acc['warnings']}")
+        for s, v in sorted(c["splits"].items()):
+            typer.echo(f"  split {s}: {v['rows']} utterances, {v['hours']:.2f} h")
+        typer.echo(f"  categories {c['counts']['categories']}")
+        typer.echo(f"  gender {c['counts']['gender']}; speakers {c['counts']['speakers']}")
+        if c["card"]["scales"]:
+            typer.echo(f"  scales {json.dumps(c['card']['scales'], ensure_ascii=False)}")
+        for w in c.get("count_warnings", []):
+            typer.echo(f"  count check: {w}")
+        rej_path = folder / c["rejections"]
+        if rejections and rej_path.exists():
+            lines = rej_path.read_text(encoding="utf-8").splitlines()
+            for line in lines[:rejections]:
+                r = json.loads(line)
+                where = f"{r['source_file']}:{r['line']}" if r.get("line") else r["source_file"]
+                typer.echo(f"  rejected {r['id']} [{r['reason']}] {where}: {r['detail']}")
+            if len(lines) > rejections:
+                typer.echo(f"  … {len(lines) - rejections} more in {rej_path}")
+
+
+def push_command(
+    folder: Path = typer.Argument(..., help="A dataset folder written by `seqd build`."),
+    repo_id: str = typer.Argument(..., help="Hub dataset repository, e.g. my-org/ravdess-seqd."),
+    private: bool = typer.Option(False, "--private", help="Create the repository as private."),
+    i_have_the_rights: bool = typer.Option(
+        False, "--i-have-the-rights",
+        help="Required to push corpora whose licence forbids redistribution (to a private repo)."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="HF_TOKEN", help="Hub token."),
+) -> None:
+    """Upload a built dataset folder to the Hugging Face Hub."""
+    from ..publish import push
+
+    url = push(folder, repo_id, private=private, allow_restricted=i_have_the_rights, token=token)
+    typer.echo(f"uploaded: {url}")
+
+
+def corpora_command() -> None:
+    """Supported corpora with their licence and redistribution status."""
+    from ..corpora import adapter_names, load_card
+    from ..corpora.base import adapter_class
+
+    names = adapter_names()
+    width = max(map(len, names))
+    for name in names:
+        card = load_card(name)
+        layout = adapter_class(name).layout_description()
+        typer.echo(f"{name:<{width}}  {card.licence['id']:<18} redistribution: "
+                   f"{card.licence['redistribution']:<13} {card.title}")
+        typer.echo(f"{'':<{width}}  layout: {layout}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build", help=build_command.__doc__ + "\n" + _EXAMPLES)(build_command)
+    app.command("info")(info_command)
+    app.command("push")(push_command)
+    app.command("corpora")(corpora_command)

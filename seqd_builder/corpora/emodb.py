@@ -1,0 +1,107 @@
+"""EmoDB: labels from file names ``SSTTTEV.wav``, listener agreement from ``erkennung.txt``.
+
+``SS`` speaker, ``TTT`` text code, ``E`` emotion (German initial), ``V`` version. ``erkennung.txt`` is
+Latin-1, TAB-separated, with decimal commas and NBSP padding; its ``erkannt`` column (percentage of 20
+listeners who recognised the intended emotion) becomes ``agreement``. The hand-labelled phones in
+``lablaut/<stem>xx.lablaut`` (xlabel format; some names lack the ``xx``) become ``phone_alignment``.
+Both the original zip layout (``wav/``) and older copies (``wav_corpus/``) are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import SeqdError
+from ..schema import RawItem, Rejection, RejectReason
+from .base import Adapter, register
+
+_NAME = re.compile(r"^(\d\d)([ab]\d\d)([A-Z])([a-z])$")
+_AUDIO_DIRS = ("wav", "wav_corpus")
+
+
+@register("emodb")
+class EmodbAdapter(Adapter):
+    @classmethod
+    def layout_description(cls) -> str:
+        return "wav/ (535 SSTTTEV.wav files), erkennung.txt and lablaut/ as in EmoDB's download.zip"
+
+    def __init__(self, root, **options):
+        super().__init__(root, **options)
+        self._warnings: list[str] = []
+
+    def _audio_dir(self) -> Path | None:
+        for name in _AUDIO_DIRS:
+            if (self.root / name).is_dir():
+                return self.root / name
+        return None
+
+    def check_layout(self) -> None:
+        audio = self._audio_dir()
+        if audio is None or not any(audio.glob("*.wav")):
+            raise self.layout_error()
+
+    def input_files(self) -> list[Path]:
+        return [p for p in [self.root / "erkennung.txt"] if p.is_file()]
+
+    def count_warnings(self) -> list[str]:
+        return list(self._warnings)
+
+    def recognition_rates(self) -> dict[str, float]:
+        """``erkannt`` / 100 per wav stem; malformed lines are reported, not fatal."""
+        path = self.root / "erkennung.txt"
+        if not path.is_file():
+            self._warnings.append("erkennung.txt not found: agreement is null")
+            return {}
+        rates: dict[str, float] = {}
+        text = path.read_bytes().decode("latin-1")
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if lineno == 1 or not line.strip():
+                continue
+            fields = [f.replace("\xa0", " ").strip() for f in line.split("\t")]
+            try:
+                stem = Path(fields[1]).stem
+                rates[stem] = float(fields[2].replace(",", ".")) / 100.0
+            except (IndexError, ValueError):
+                self._warnings.append(f"{self.rel(path)}:{lineno}: malformed line {line!r}")
+        return rates
+
+    def _lablaut(self, stem: str) -> Path | None:
+        for name in (f"{stem}xx.lablaut", f"{stem}.lablaut"):
+            path = self.root / "lablaut" / name
+            if path.is_file():
+                return path
+        return None
+
+    def items(self) -> Iterator[RawItem | Rejection]:
+        rates = self.recognition_rates()
+        try:
+            from ..phones.readers import read_xlabel
+        except ImportError:  # pragma: no cover - the phones package ships with seqd-builder
+            read_xlabel = None
+        for path in sorted(self._audio_dir().glob("*.wav")):
+            m = _NAME.match(path.stem)
+            if not m:
+                yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,
+                                  "file name is not SSTTTEV.wav (speaker, text code, emotion, version)")
+                continue
+            speaker, text_code, emotion, _version = m.groups()
+            if text_code not in self.card.texts:
+                yield self.reject(path.stem, self.rel(path), RejectReason.UNKNOWN_LABEL,
+                                  f"unknown text code {text_code!r}; valid: {', '.join(self.card.texts)}")
+                continue
+            if path.stem not in rates and rates:
+                self._warnings.append(f"{path.name}: no line in erkennung.txt (agreement null)")
+            alignment = None
+            lab = self._lablaut(path.stem)
+            if lab is not None and read_xlabel is not None:
+                try:
+                    alignment = tuple(read_xlabel(lab))
+                except SeqdError as exc:
+                    self._warnings.append(str(exc))
+            yield RawItem(native_id=path.stem, audio_path=path, source_file=self.rel(path),
+                          speaker=speaker, text=self.card.texts[text_code], category=emotion,
+                          agreement=rates.get(path.stem),
+                          phones=tuple(s.phone for s in alignment) if alignment else None,
+                          phone_alignment=alignment)
