@@ -1,0 +1,88 @@
+"""Reference model configs (``benchmark/models/<name>.yaml``), overrides, and the config hash.
+
+A config names a registered model (``model``), its hyperparameters (``params``), the training settings
+(``training``), augmentation (``augment``) and feature normalisation. Overrides are nested dicts merged
+on top (``{"training": {"epochs": 3}}``), and the fully resolved config of a run is hashed as
+``sha256:<hex>`` over its canonical JSON (sorted keys, no whitespace, UTF-8), so two results with the
+same hash were produced by the same settings.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..assets import asset_dir
+from ..errors import ConfigError, UnknownLabelError
+
+DEFAULTS: dict[str, Any] = {
+    "params": {},
+    "training": {"epochs": 30, "batch_size": 16, "eval_batch_size": 32, "lr": 1e-3, "upstream_lr": 5e-5,
+                 "weight_decay": 1e-2, "patience": 8, "grad_clip": 5.0, "seed": 0, "min_epochs": 1},
+    "augment": {"speed": [1.0], "specaugment": None},
+    "normalise": True,
+    "upstream": {"spec": "fbank", "options": {}},
+    "bootstrap": {"resamples": 1000, "seed": 0},
+}
+SECTIONS = ("model", "description", *DEFAULTS)
+
+
+def model_config_dir() -> Path:
+    return asset_dir("benchmark", "models")
+
+
+def list_model_configs() -> list[str]:
+    return sorted(p.stem for p in model_config_dir().glob("*.yaml"))
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def load_model_config(name_or_path: str | Path, overrides: dict | None = None) -> dict:
+    """The resolved config of a model config file, or of a bare registered model name."""
+    from .models import model_names
+
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = model_config_dir() / f"{name_or_path}.yaml"
+    if path.is_file():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
+        name = path.stem
+    elif str(name_or_path) in model_names():
+        data, name = {"model": str(name_or_path)}, str(name_or_path)
+    else:
+        raise UnknownLabelError("model", str(name_or_path), sorted(set(list_model_configs()) | set(model_names())),
+                                hint="run `seqd bench list` for the model configs")
+    unknown = set(data) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"unknown sections {sorted(unknown)}; valid: {list(SECTIONS)}", file=path)
+    cfg = deep_merge(DEFAULTS, {k: v for k, v in data.items() if k != "description"})
+    cfg = deep_merge(cfg, overrides or {})
+    cfg["name"] = name
+    if "model" not in cfg:
+        raise ConfigError("a model config must name its registered model (`model:`)", file=path)
+    unknown_train = set(cfg["training"]) - set(DEFAULTS["training"])
+    if unknown_train:
+        raise ConfigError(f"unknown training settings {sorted(unknown_train)}; valid: "
+                          f"{sorted(DEFAULTS['training'])}", file=path)
+    return cfg
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def config_hash(cfg: dict) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(cfg).encode("utf-8")).hexdigest()

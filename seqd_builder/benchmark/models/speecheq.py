@@ -1,0 +1,176 @@
+"""SpeechEQ (Kang et al., Interspeech 2022): one shared encoder, multitask heads.
+
+Heads: emotion category (cross-entropy), emotion intensity as ordinal levels, phoneme recognition (CTC
+over the ``phones`` column) and gender (cross-entropy); the loss is the weighted sum of the active heads.
+Every auxiliary head can be switched off (``heads: {phones: false}``) for ablations, and a head is only
+active when the task targets it and the fold's training rows carry its labels.
+
+Intensity is ordinal (RAVDESS normal < strong, CREMA-D LO < MD < HI), so it uses CORAL (Cao et al.
+2020): ``K - 1`` cumulative binary logits ``P(level > k)`` sharing one weight vector with per-threshold
+biases. Unlike K-way cross-entropy it knows that confusing LO with HI is worse than LO with MD, its
+predictions are rank-consistent, and with two levels it reduces to a plain binary classifier.
+
+The paper does not publish its encoder's exact configuration; here it is a projection, optional 2×
+time subsampling, residual 1-D convolution blocks and a bidirectional GRU (frame-level outputs feed
+CTC), and attentive statistics pooling for the utterance heads. Padding never reaches the outputs:
+padded frames are zeroed before every convolution and the GRU runs on packed sequences.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from ...errors import ConfigError
+from ..data import lengths_to_mask
+from . import register
+from .base import BenchModel, ModelSpec, TrainStats
+from .layers import AttentiveStatsPool, inverse_frequency, masked_ce
+
+AUX_HEADS = ("intensity", "phones", "gender")
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, dim: int, kernel: int, dropout: float):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.conv = nn.Conv1d(dim, dim, kernel, padding=kernel // 2)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, mask):
+        h = self.norm(x) * mask[..., None]
+        h = self.conv(h.transpose(1, 2)).transpose(1, 2)
+        return (x + self.drop(F.gelu(h))) * mask[..., None]
+
+
+class CoralHead(nn.Module):
+    """CORAL ordinal head: ``K - 1`` logits ``w·h + b_k``."""
+
+    def __init__(self, dim: int, n_levels: int):
+        super().__init__()
+        self.fc = nn.Linear(dim, 1, bias=False)
+        self.bias = nn.Parameter(torch.zeros(n_levels - 1))
+
+    def forward(self, h):
+        return self.fc(h) + self.bias
+
+    @staticmethod
+    def loss(logits, level):
+        ok = level >= 0
+        if not ok.any():
+            return logits.sum() * 0.0
+        k = torch.arange(logits.shape[1], device=logits.device)
+        target = (level[ok, None] > k[None]).to(logits.dtype)
+        return F.binary_cross_entropy_with_logits(logits[ok], target)
+
+    @staticmethod
+    def decode(logits):
+        return (torch.sigmoid(logits) > 0.5).sum(-1)  # 0-based level
+
+
+@register("speecheq")
+class SpeechEQ(BenchModel):
+    name = "speecheq"
+    requires = ("category",)
+
+    def __init__(self, spec: ModelSpec, hidden: int = 128, conv_blocks: int = 2, kernel: int = 5,
+                 rnn_layers: int = 1, subsample: int = 2, dropout: float = 0.2,
+                 heads: dict | None = None, weights: dict | None = None, class_weights: str = "none",
+                 label_smoothing: float = 0.0):
+        super().__init__(spec)
+        heads = {h: True for h in AUX_HEADS} | dict(heads or {})
+        unknown = set(heads) - set(AUX_HEADS)
+        if unknown:
+            raise ConfigError(f"unknown SpeechEQ heads {sorted(unknown)}; valid: {list(AUX_HEADS)}")
+        if class_weights not in ("none", "balanced"):
+            raise ConfigError(f"class_weights {class_weights!r}; valid: none, balanced")
+        self.weights = {"category": 1.0, "intensity": 0.3, "phones": 0.3, "gender": 0.1} | dict(weights or {})
+        available = {"intensity": spec.n_intensity > 1, "phones": spec.n_phones > 1, "gender": True}
+        self.active = tuple(h for h in AUX_HEADS
+                            if heads[h] and h in spec.targets and available[h] and self.weights[h] > 0)
+        self.class_weights, self.label_smoothing = class_weights, label_smoothing
+        self.register_buffer("cat_weight", torch.ones(len(spec.classes)))
+
+        self.proj = nn.Sequential(nn.Linear(spec.dim, hidden), nn.GELU(), nn.Dropout(dropout))
+        self.subsample = subsample
+        self.sub = (nn.Conv1d(hidden, hidden, 3, stride=subsample, padding=1) if subsample > 1 else None)
+        self.blocks = nn.ModuleList(ConvBlock(hidden, kernel, dropout) for _ in range(conv_blocks))
+        self.rnn = (nn.GRU(hidden, hidden // 2, num_layers=rnn_layers, batch_first=True,
+                           bidirectional=True) if rnn_layers > 0 else None)
+        self.pool = AttentiveStatsPool(hidden)
+        self.utt = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout))
+        self.category = nn.Linear(hidden, len(spec.classes))
+        self.intensity = CoralHead(hidden, spec.n_intensity) if "intensity" in self.active else None
+        self.phones = nn.Linear(hidden, spec.n_phones) if "phones" in self.active else None
+        self.gender = nn.Linear(hidden, 2) if "gender" in self.active else None
+
+    def fit_setup(self, stats: TrainStats) -> None:
+        super().fit_setup(stats)
+        if self.class_weights == "balanced":
+            self.cat_weight.copy_(inverse_frequency(stats.category, len(self.spec.classes)))
+
+    def encode(self, feats, lengths, augment=None):
+        x, mask = self.input(feats, lengths, augment)
+        x = self.proj(x) * mask[..., None]
+        if self.sub is not None:
+            x = self.sub(x.transpose(1, 2)).transpose(1, 2)
+            lengths = torch.div(lengths - 1, self.subsample, rounding_mode="floor") + 1
+            mask = lengths_to_mask(lengths, x.shape[1])
+            x = x * mask[..., None]
+        for block in self.blocks:
+            x = block(x, mask)
+        if self.rnn is not None:
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            x, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=x.shape[1])
+        return x, mask, lengths
+
+    def forward(self, feats, lengths, augment=None) -> dict:
+        x, mask, frames = self.encode(feats, lengths, augment)
+        h = self.utt(self.pool(x, mask))
+        out = {"category": self.category(h)}
+        if self.intensity is not None:
+            out["intensity"] = self.intensity(h)
+        if self.gender is not None:
+            out["gender"] = self.gender(h)
+        if self.phones is not None:
+            out["phones"] = self.phones(x).log_softmax(-1)
+            out["frames"] = frames
+        return out
+
+    def loss(self, out, batch, epoch):
+        w = self.weights
+        parts = {"category": masked_ce(out["category"], batch["category"], self.cat_weight,
+                                       self.label_smoothing)}
+        if "intensity" in out:
+            parts["intensity"] = CoralHead.loss(out["intensity"], batch["intensity"])
+        if "gender" in out:
+            parts["gender"] = masked_ce(out["gender"], batch["gender"])
+        if "phones" in out:
+            ok = batch["phone_lengths"] > 0
+            if ok.any():
+                lp = out["phones"].transpose(0, 1)  # [T, B, V]
+                ctc = F.ctc_loss(lp, batch["phones"], out["frames"], batch["phone_lengths"], blank=0,
+                                 reduction="none", zero_infinity=True)
+                parts["phones"] = (ctc[ok] / batch["phone_lengths"][ok].clamp_min(1)).mean()
+        total = sum(w[k] * v for k, v in parts.items())
+        return total, {k: float(v.detach()) for k, v in parts.items()}
+
+    @torch.no_grad()
+    def predict(self, out):
+        pred = super().predict(out)
+        if "intensity" in out:
+            pred["intensity"] = CoralHead.decode(out["intensity"]).cpu().numpy()
+        if "phones" in out:
+            best = out["phones"].argmax(-1).cpu()
+            seqs = []
+            for b in range(best.shape[0]):
+                seq, prev = [], 0
+                for t in best[b, : int(out["frames"][b])].tolist():
+                    if t != prev and t != 0:
+                        seq.append(t)
+                    prev = t
+                seqs.append(seq)
+            pred["phones"] = seqs
+        return pred

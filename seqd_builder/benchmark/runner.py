@@ -1,0 +1,338 @@
+"""Run a task end to end: data → folds → features → train per fold → metrics → results.json.
+
+The library entry point is :func:`run_task`; ``seqd bench run`` is a thin layer over it. A run folder
+(``<out without .json>/``) holds the resolved config, and per fold its result, predictions and truth
+(CSV, as s3prl writes them) and the best checkpoint (safetensors). Rerunning the same command skips
+finished folds; a run folder made with a different config is refused rather than mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from ..errors import BuildError, ConfigError
+from ..schema import DIMENSIONS
+from . import metrics as M
+from .augment import SpecAugment, feature_stats, speed_perturb
+from .config import config_hash, load_model_config
+from .data import FeatureDataset, PhoneVocab, TaskData, load_task_data
+from .frontend import accepts_ids, load_upstream, trainable_module, upstream_info
+from .models import get_model_class
+from .models.base import ModelSpec, TrainStats
+from .results import code_version, hardware, now_iso, validate_results
+from .tasks import Task, load_task
+from .train import TrainConfig, predict, train_fold
+
+
+def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: Any = None,
+             out: str | Path = "results.json", config_overrides: dict | None = None,
+             upstream_options: dict | None = None, seed: int | None = None,
+             folds: list[str] | None = None, accelerator=None, submitter: str | None = None,
+             progress: bool = True) -> dict:
+    """Train and evaluate ``model`` on ``task`` with the dataset in ``data_dir``; returns results.json.
+
+    ``model`` is a config in ``benchmark/models/`` or a registered model name; ``upstream`` a spec
+    string for :func:`~seqd_builder.benchmark.upstreams.get_upstream` (default: the config's, ``fbank``)
+    or an :class:`~seqd_builder.benchmark.frontend.Upstream` object; ``upstream_options`` go to
+    ``get_upstream`` (e.g. ``{"cache": True}``). ``folds`` restricts the run to named folds (the results
+    then say so in ``notes``). The results are validated against the schema and written to ``out``.
+    """
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    t0 = time.time()
+    task = task if isinstance(task, Task) else load_task(task)
+    overrides = dict(config_overrides or {})
+    if seed is not None:
+        overrides = {**overrides, "training": {**overrides.get("training", {}), "seed": int(seed)}}
+    if isinstance(upstream, str):
+        overrides["upstream"] = {"spec": upstream, "options": dict(upstream_options or {})}
+    cfg = load_model_config(model, overrides)
+    up = load_upstream(upstream if upstream is not None and not isinstance(upstream, str)
+                       else cfg["upstream"]["spec"], **cfg["upstream"].get("options", {}))
+    if not isinstance(upstream, str) and upstream is not None:
+        cfg["upstream"] = {"spec": f"object:{up.name}", "options": {}}
+    cfg["task"] = task.name
+    train_cfg = TrainConfig(**cfg["training"])
+    resolved = {k: v for k, v in cfg.items()}
+    chash = config_hash(resolved)
+
+    out = Path(out)
+    run_dir = out.with_suffix("") if out.suffix == ".json" else out.with_name(out.name + ".run")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cfg_file = run_dir / "config.json"
+    if cfg_file.is_file():
+        old = json.loads(cfg_file.read_text(encoding="utf-8"))
+        if old.get("config_hash") != chash:
+            raise BuildError(f"run folder {run_dir} was made with config {old.get('config_hash')}, this run "
+                             f"has {chash}", hint="use another --out or delete the run folder")
+    else:
+        cfg_file.write_text(json.dumps({"config_hash": chash, "config": resolved}, indent=2), encoding="utf-8")
+
+    accelerator = accelerator or Accelerator()
+    data = load_task_data(task, data_dir)
+    protocol, all_folds = data.folds()  # speaker-disjointness asserted here, before any training
+    chosen = [f for f in all_folds if folds is None or f.name in folds]
+    if not chosen:
+        raise ConfigError(f"no fold named {folds}; folds: {[f.name for f in all_folds]}")
+
+    needed_train = np.unique(np.concatenate([f.train for f in chosen]))
+    needed = np.unique(np.concatenate([np.concatenate([f.train, f.validation, f.test]) for f in chosen]))
+    speeds = [1.0] + [s for s in cfg["augment"].get("speed", [1.0]) if s != 1.0]
+    spec_aug = SpecAugment(**cfg["augment"]["specaugment"]) if cfg["augment"].get("specaugment") else None
+    finetune = trainable_module(up)
+    if finetune is None:
+        features = [extract_features(up, data, needed if s == 1.0 else needed_train, s, accelerator,
+                                     progress=progress) for s in speeds]
+        feats_fn = None
+    else:  # fine-tuned upstream: waveforms go through it inside the training step
+        finetune.to(accelerator.device)
+        features = (lambda i, copy: speed_perturb(data.wave(i), speeds[copy]))
+        feats_fn = (lambda batch: tuple(t.to(accelerator.device) for t in up.forward(batch["waves"])))
+
+    fold_results = []
+    for fold in chosen:
+        fdir = run_dir / "folds" / safe_name(fold.name)
+        done = fdir / "result.json"
+        if done.is_file():
+            fold_results.append(json.loads(done.read_text(encoding="utf-8")))
+            continue
+        set_seed(train_cfg.seed)
+        fold_results.append(_run_fold(task, cfg, data, fold, up, features, feats_fn, len(speeds), spec_aug,
+                                      train_cfg, accelerator, fdir, finetune, progress))
+    results = assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_results, accelerator,
+                       time.time() - t0, submitter)
+    validate_results(results)
+    if accelerator.is_main_process:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    return results
+
+
+def safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def extract_features(up, data: TaskData, rows, speed: float, accelerator, batch_size: int = 8,
+                     progress: bool = True) -> list:
+    """Features ``[L, T, D]`` (CPU, float32) of the task rows ``rows`` at one speed; None elsewhere."""
+    feats: list = [None] * len(data)
+    ids_ok = accepts_ids(up)
+    rows = list(map(int, rows))
+    bar = tqdm(total=len(rows), desc=f"features {up.name} ×{speed:g}", unit="utt", leave=False,
+               disable=not progress or not accelerator.is_local_main_process)
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start:start + batch_size]
+        waves = [speed_perturb(data.wave(i), speed) for i in chunk]
+        kw = {"ids": [f"{data.ids[i]}@{speed:g}" for i in chunk]} if ids_ok else {}
+        with torch.no_grad():
+            x, lengths = up.forward(waves, **kw)
+        x = x.detach().float().cpu()
+        for j, i in enumerate(chunk):
+            feats[i] = x[j, :, : int(lengths[j])].clone()
+        bar.update(len(chunk))
+    bar.close()
+    return feats
+
+
+def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, train_cfg, accelerator,
+              fdir: Path, finetune, progress) -> dict:
+    from safetensors.torch import save_model
+
+    targets = task.targets
+    vocab = None
+    if "phones" in targets:
+        seqs = [data.phones[i] for i in fold.train]
+        vocab = PhoneVocab(seqs) if any(seqs) else None
+    spec = ModelSpec(dim=up.dim, num_layers=up.num_layers, targets=targets, classes=task.classes,
+                     n_intensity=data.n_intensity if "intensity" in targets else 0,
+                     n_phones=len(vocab) if vocab is not None else 0, epochs=train_cfg.epochs)
+    model = get_model_class(cfg["model"])(spec, **cfg["params"])
+    if cfg["normalise"] and finetune is None:
+        mean, std = feature_stats(features[0], fold.train)  # training rows only
+    else:
+        mean, std = torch.zeros(up.num_layers, up.dim), torch.ones(up.num_layers, up.dim)
+    model.fit_setup(TrainStats(mean=mean, std=std, category=data.category[fold.train],
+                               vad=data.vad[fold.train]))
+    mk = (lambda idx, n: FeatureDataset(data, idx, features, vocab, copies=n, seed=train_cfg.seed))
+    train_ds, val_ds, test_ds = mk(fold.train, copies), mk(fold.validation, 1), mk(fold.test, 1)
+    primary = task.primary_metric
+    score = (lambda preds: fold_metrics(task, data, gather(preds, fold.validation), fold.validation,
+                                        vocab)[0].get(primary, -math.inf))
+    outcome = train_fold(model, train_ds, val_ds, train_cfg, accelerator, score=score, augment=spec_aug,
+                         extra_params=list(finetune.parameters()) if finetune is not None else None,
+                         feats_fn=feats_fn, desc=f"{task.name} fold {fold.name}")
+    pred = gather(predict(model, test_ds, train_cfg, accelerator, feats_fn), fold.test)
+    fold_m, extra = fold_metrics(task, data, pred, fold.test, vocab)
+    result = {"fold": fold.name, "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],
+              "n_train": int(len(fold.train)), "n_test": int(len(fold.test)),
+              "epochs": int(outcome.epochs), "metrics": fold_m, **extra}
+    if accelerator.is_main_process:
+        fdir.mkdir(parents=True, exist_ok=True)
+        save_model(accelerator.unwrap_model(model), str(fdir / "model.safetensors"))
+        write_predictions(fdir / "predictions.csv", task, data, fold, pred)
+        pooled = {"fold": result, "best_epoch": outcome.best_epoch, "history": outcome.history,
+                  "active_heads": list(getattr(model, "active", ())), "pooled": pooled_arrays(data, pred, fold.test)}
+        (fdir / "result.json").write_text(json.dumps(pooled, ensure_ascii=False), encoding="utf-8")
+    return {"fold": result, "best_epoch": outcome.best_epoch,
+            "active_heads": list(getattr(model, "active", ())), "pooled": pooled_arrays(data, pred, fold.test)}
+
+
+def gather(preds: list, rows) -> dict:
+    """Predictions of ``rows`` (task row indices) in that order, from batched (index, dict) pairs."""
+    pos = {int(i): k for k, i in enumerate(rows)}
+    out: dict[str, Any] = {}
+    for idx, p in preds:
+        for key, val in p.items():
+            if key not in out:
+                out[key] = [None] * len(rows)
+            for j, i in enumerate(idx):
+                out[key][pos[int(i)]] = val[j]
+    return {k: (np.stack(v) if k != "phones" else v) for k, v in out.items()}
+
+
+def edit_distance(a, b) -> int:
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def fold_metrics(task: Task, data: TaskData, pred: dict, rows, vocab) -> tuple[dict, dict]:
+    """Metrics of one fold (and the confusion matrix for category tasks)."""
+    rows = np.asarray(rows, dtype=int)
+    m: dict[str, float] = {}
+    extra: dict = {}
+    if not len(rows) or not pred:
+        return m, extra
+    if "category" in pred and "category" in task.targets:
+        truth = data.category[rows]
+        ok = truth >= 0
+        m.update(M.classification_metrics(truth[ok], pred["category"][ok], len(task.classes)))
+        extra = {"labels": list(task.classes),
+                 "confusion": M.confusion(truth[ok], pred["category"][ok], len(task.classes))}
+    if "vad" in pred and "vad" in task.targets:
+        truth = data.vad[rows]
+        ok = ~np.isnan(truth).any(axis=1)
+        if ok.sum() >= 2:
+            m.update(M.vad_metrics(truth[ok], pred["vad"][ok]))
+    for key in ("intensity", "gender"):
+        if key in pred:
+            truth = getattr(data, key)[rows]
+            ok = truth >= 0
+            if ok.any():
+                m[f"{key}_ua"] = M.classification_metrics(truth[ok], pred[key][ok], 2)["ua"]
+    if "phones" in pred and vocab is not None:
+        edits = total = 0
+        for i, seq in zip(rows, pred["phones"]):
+            ref = data.phones[i]
+            if ref:
+                hyp = [vocab.phones[t - 1] for t in seq]
+                edits += edit_distance(ref, hyp)
+                total += len(ref)
+        if total:
+            m["per"] = edits / total
+    return m, extra
+
+
+def pooled_arrays(data: TaskData, pred: dict, rows) -> dict:
+    rows = np.asarray(rows, dtype=int)
+    out = {}
+    if "category" in pred:
+        out["category_truth"] = data.category[rows].tolist()
+        out["category_pred"] = np.asarray(pred["category"]).astype(int).tolist()
+    if "vad" in pred:
+        out["vad_truth"] = np.where(np.isnan(data.vad[rows]), None, data.vad[rows]).tolist()
+        out["vad_pred"] = np.asarray(pred["vad"], dtype=float).tolist()
+    return out
+
+
+def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) -> None:
+    rows = np.asarray(fold.test, dtype=int)
+    table: dict[str, Any] = {"id": [data.ids[i] for i in rows], "speaker": [data.speakers[i] for i in rows],
+                             "fold": fold.name}
+    if "category" in pred:
+        table["truth"] = [task.classes[c] if c >= 0 else "" for c in data.category[rows]]
+        table["pred"] = [task.classes[c] for c in pred["category"]]
+        for k, c in enumerate(task.classes):
+            table[f"prob_{c}"] = np.round(pred["category_prob"][:, k], 6)
+    if "vad" in pred:
+        for k, d in enumerate(DIMENSIONS):
+            table[f"truth_{d}"] = data.vad[rows, k]
+            table[f"pred_{d}"] = np.round(pred["vad"][:, k], 6)
+    if "intensity" in pred:
+        table["truth_intensity_level"] = [v + 1 if v >= 0 else None for v in data.intensity[rows]]
+        table["pred_intensity_level"] = pred["intensity"] + 1
+    pd.DataFrame(table).to_csv(path, index=False)
+
+
+def _bootstrap(task: Task, fold_results: list, resamples: int, seed: int) -> dict[str, tuple[float, float]]:
+    cis = {}
+    pooled = [r["pooled"] for r in fold_results]
+    if all("category_truth" in p for p in pooled) and "category" in task.targets:
+        t = np.concatenate([p["category_truth"] for p in pooled]).astype(int)
+        p_ = np.concatenate([p["category_pred"] for p in pooled]).astype(int)
+        ok = t >= 0
+        t, p_ = t[ok], p_[ok]
+        for name in M.CLASSIFICATION:
+            if name in task.metrics:
+                fn = (lambda idx, name=name: M.classification_metrics(t[idx], p_[idx], len(task.classes))[name])
+                cis[name] = M.bootstrap_ci(fn, len(t), resamples=resamples, seed=seed)
+    if all("vad_truth" in p for p in pooled) and "vad" in task.targets:
+        t = np.array([r for p in pooled for r in p["vad_truth"]], dtype=float)
+        p_ = np.array([r for p in pooled for r in p["vad_pred"]], dtype=float)
+        ok = ~np.isnan(t).any(axis=1)
+        t, p_ = t[ok], p_[ok]
+        for name in M.REGRESSION:
+            if name in task.metrics:
+                fn = (lambda idx, name=name: M.vad_metrics(t[idx], p_[idx])[name])
+                cis[name] = M.bootstrap_ci(fn, len(t), resamples=resamples, seed=seed)
+    return cis
+
+
+def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_results, accelerator,
+             runtime, submitter) -> dict:
+    folds_json = [r["fold"] for r in fold_results]
+    averaged = M.fold_average([f["metrics"] for f in folds_json])
+    b = cfg["bootstrap"]
+    for name, ci in _bootstrap(task, fold_results, b["resamples"], b["seed"]).items():
+        if name in averaged:
+            averaged[name]["ci95"] = [ci[0], ci[1]]
+    averaged = {k: v for k, v in averaged.items() if k in _ALLOWED_METRICS}
+    notes = [f"averaging: {M.AVERAGING}"]
+    heads = sorted({h for r in fold_results for h in r.get("active_heads", [])})
+    if cfg["model"] == "speecheq":
+        notes.append(f"active auxiliary heads: {', '.join(heads) or 'none'}")
+    if len(chosen) != len(all_folds):
+        notes.append(f"partial run: {len(chosen)} of {len(all_folds)} folds")
+    layers = "single" if up.num_layers == 1 else f"weighted sum of {up.num_layers}"
+    result = {
+        "schema_version": 1, "task": task.name, "model": cfg["name"],
+        "upstream": upstream_info(up, layers), "config": cfg, "config_hash": chash,
+        "code_version": code_version(), "seeds": [int(cfg["training"]["seed"])],
+        "protocol": {"name": protocol.name, "n_folds": len(chosen), "averaging": task.averaging[:200]},
+        "primary_metric": task.primary_metric, "metrics": averaged, "folds": folds_json,
+        "runtime_s": round(float(runtime), 3), "hardware": hardware(accelerator.device), "date": now_iso(),
+        "dataset": {"name": task.corpus, "synthetic": bool(task.synthetic),
+                    "fingerprint": str(getattr(data.dataset, "_fingerprint", ""))[:200]},
+        "notes": "; ".join(notes)[:2000],
+    }
+    if submitter:
+        result["submitter"] = submitter
+    return result
+
+
+_ALLOWED_METRICS = ("wa", "ua", "macro_f1", "ccc_mean", "ccc_arousal", "ccc_valence", "ccc_dominance",
+                    "intensity_ua", "gender_ua", "per")

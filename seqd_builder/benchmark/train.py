@@ -1,0 +1,143 @@
+"""Training one fold: accelerate, AdamW, early stopping on the validation fold, safetensors checkpoints.
+
+One code path serves CPU, one GPU and ``accelerate launch`` multi-GPU: the model, optimiser and data
+loaders go through :meth:`accelerate.Accelerator.prepare`, and backward through ``accelerator.backward``.
+Seeds are fixed with :func:`accelerate.utils.set_seed` (Python, NumPy, torch) at the start of every fold
+and the shuffling generator is seeded, so the same seed gives the same numbers on CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .augment import SpecAugment
+from .data import collate
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 16
+    eval_batch_size: int = 32
+    lr: float = 1e-3
+    upstream_lr: float = 5e-5
+    weight_decay: float = 1e-2
+    patience: int = 8
+    grad_clip: float = 5.0
+    seed: int = 0
+    min_epochs: int = 1
+
+
+@dataclass
+class FoldOutcome:
+    best_epoch: int
+    epochs: int
+    history: list[dict] = field(default_factory=list)
+    state: dict | None = None
+
+
+def make_loader(dataset, batch_size: int, shuffle: bool, seed: int, epoch: int = 0):
+    g = torch.Generator()
+    g.manual_seed(seed * 1000 + epoch)
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=g,
+                                       collate_fn=collate, num_workers=0)
+
+
+def run_batches(model, loader, accelerator, *, train: bool, epoch: int, optimizer=None,
+                augment: SpecAugment | None = None, grad_clip: float = 0.0, feats_fn=None,
+                generator: torch.Generator | None = None, progress=None):
+    """One pass over ``loader``; returns (mean loss parts, collected predictions)."""
+    model.train(train)
+    sums: dict[str, float] = {}
+    n = 0
+    preds: list[tuple[np.ndarray, dict]] = []
+    aug = (lambda x, lengths: augment(x, lengths, generator)) if (train and augment) else None
+    core = accelerator.unwrap_model(model)
+    for batch in loader:
+        batch = to_device(batch, accelerator.device)
+        feats, lengths = (feats_fn(batch) if feats_fn is not None else (batch["feats"], batch["lengths"]))
+        with torch.set_grad_enabled(train):
+            out = model(feats, lengths, aug)
+            loss, parts = core.loss(out, batch, epoch)
+        if train:
+            optimizer.zero_grad(set_to_none=True)
+            accelerator.backward(loss)
+            if grad_clip:
+                accelerator.clip_grad_norm_(model.parameters(), grad_clip)
+            optimizer.step()
+        else:
+            preds.append((batch["index"].cpu().numpy(), core.predict(out)))
+        for k, v in parts.items():
+            sums[k] = sums.get(k, 0.0) + v
+        n += 1
+        if progress is not None:
+            progress.update(1)
+    return {k: v / max(n, 1) for k, v in sums.items()}, preds
+
+
+def to_device(batch: dict, device) -> dict:
+    return {k: (v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v)
+            for k, v in batch.items()}
+
+
+def train_fold(model, train_ds, val_ds, cfg: TrainConfig, accelerator, *,
+               score: Callable[[list], float], augment: SpecAugment | None = None,
+               extra_params: list | None = None, feats_fn=None, desc: str = "") -> FoldOutcome:
+    """Train with early stopping on ``score(val_predictions)`` (higher is better).
+
+    Without validation rows the model trains for ``cfg.epochs`` and the last epoch is kept.
+    ``extra_params`` (a fine-tuned upstream's) train with ``cfg.upstream_lr``.
+    """
+    groups = [{"params": [p for p in model.parameters() if p.requires_grad], "lr": cfg.lr}]
+    if extra_params:
+        groups.append({"params": extra_params, "lr": cfg.upstream_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    gen = torch.Generator()
+    gen.manual_seed(cfg.seed)
+    outcome = FoldOutcome(best_epoch=-1, epochs=0)
+    best, bad = -np.inf, 0
+    steps = (len(train_ds) + cfg.batch_size - 1) // cfg.batch_size
+    bar = tqdm(total=cfg.epochs * steps, desc=desc or "training", unit="batch", leave=False,
+               disable=not accelerator.is_local_main_process)
+    for epoch in range(cfg.epochs):
+        train_ds.set_epoch(epoch)
+        loader = accelerator.prepare(make_loader(train_ds, cfg.batch_size, True, cfg.seed, epoch))
+        losses, _ = run_batches(model, loader, accelerator, train=True, epoch=epoch, optimizer=optimizer,
+                                augment=augment, grad_clip=cfg.grad_clip, feats_fn=feats_fn,
+                                generator=gen, progress=bar)
+        record = {"epoch": epoch, **{f"train_{k}": v for k, v in losses.items()}}
+        outcome.epochs = epoch + 1
+        if val_ds is not None and len(val_ds):
+            # evaluation loaders are not sharded: every process scores the whole validation set
+            vloader = make_loader(val_ds, cfg.eval_batch_size, False, cfg.seed)
+            _, preds = run_batches(model, vloader, accelerator, train=False, epoch=epoch, feats_fn=feats_fn)
+            value = score(preds)
+            record["validation"] = value
+            if value > best:
+                best, bad = value, 0
+                outcome.best_epoch = epoch
+                outcome.state = {k: v.detach().cpu().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
+            else:
+                bad += 1
+            bar.set_postfix(val=f"{value:.3f}", best=f"{best:.3f}")
+        outcome.history.append(record)
+        if val_ds is not None and len(val_ds) and bad >= cfg.patience and epoch + 1 >= cfg.min_epochs:
+            break
+    bar.close()
+    if outcome.state is None:
+        outcome.best_epoch = outcome.epochs - 1
+        outcome.state = {k: v.detach().cpu().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
+    accelerator.unwrap_model(model).load_state_dict(outcome.state)
+    return outcome
+
+
+def predict(model, dataset, cfg: TrainConfig, accelerator, feats_fn=None) -> list:
+    loader = make_loader(dataset, cfg.eval_batch_size, False, cfg.seed)
+    _, preds = run_batches(model, loader, accelerator, train=False, epoch=cfg.epochs, feats_fn=feats_fn)
+    return preds
