@@ -1,0 +1,45 @@
+"""RESULTS.md for the quality runs: one table per task, every figure traceable to a results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FAMILY = {"opensmile": "openSMILE", "fbank": "fbank", "ct2-whisper": "Whisper-base"}
+
+
+def family(upstream: str) -> str:
+    return FAMILY.get(upstream.split(":", 1)[0], upstream)
+
+
+def fmt(summary: dict | None) -> str:
+    if not summary:
+        return "–"
+    ci = summary.get("ci95")
+    return f"{100 * summary['mean']:.1f}" + (f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "")
+
+
+def render(paths: list[Path]) -> str:
+    runs = [json.loads(p.read_text(encoding="utf-8")) | {"_file": p.name} for p in paths]
+    lines = ["# Quality runs on real audio (CPU)", "",
+             "Written by `benchmark/quality/run_quality.py` from `benchmark/quality/results/*.json`; "
+             "see `docs/benchmark-quality.md` for the set-up and what limits these figures.", "",
+             "UA/WA/macro-F1 in %: unweighted mean over folds, with the 95% percentile-bootstrap CI over "
+             "test utterances pooled across folds (1000 resamples). Per-fold UA in fold order.", ""]
+    for task in sorted({r["task"] for r in runs}):
+        sel = sorted((r for r in runs if r["task"] == task),
+                     key=lambda r: (family(r["upstream"]["name"]), r["model"].startswith("peer") is False,
+                                    r["model"]))
+        first = sel[0]
+        lines += [f"## {task}: {first['protocol']['name']}, {first['protocol']['n_folds']} folds", "",
+                  "| front-end | model | UA | WA | macro-F1 | per-fold UA | epochs | file |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in sel:
+            per_fold = " ".join(f"{100 * f['metrics']['ua']:.0f}" for f in r["folds"])
+            epochs = [f.get("epochs") for f in r["folds"] if f.get("epochs") is not None]
+            ep = f"{min(epochs)}–{max(epochs)}" if epochs else "–"
+            lines.append(f"| {family(r['upstream']['name'])} | {r['model']} | **{fmt(r['metrics'].get('ua'))}** | "
+                         f"{fmt(r['metrics'].get('wa'))} | {fmt(r['metrics'].get('macro_f1'))} | {per_fold} | "
+                         f"{ep} | `{r['_file']}` |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
