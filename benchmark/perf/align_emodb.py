@@ -62,6 +62,26 @@ CONFIGS = {
 SEXED = {"settings+voices", "settings+voices+refine", "tuned"}
 
 
+def label_mismatch(gold, audio: np.ndarray, sr: int, tolerance: float = 0.3) -> bool:
+    """True when the label file cannot belong to this recording (about 7% of EmoDB's).
+
+    Aligner-independent check: the labelled speech (first to last non-pause phone) must start and
+    end within ``tolerance`` s of the audible speech (10 ms frames within 45 dB of the loudest).
+    Some label files extend past the end of their wav (10a04Wa: labels to 2.79 s, audio 1.81 s) or
+    stop a second before the speech does (14a05Aa), i.e. they were made on another take.
+    """
+    from seqd_builder.phones.inventory import is_pause
+
+    speech = [s for s in gold if not is_pause(s.phone)]
+    hop = int(0.01 * sr)
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
+    level = np.convolve(10 * np.log10((frames.astype(np.float64) ** 2).mean(axis=1) + 1e-12),
+                        np.ones(3) / 3, mode="same")
+    loud = np.flatnonzero(level > level.max() - 45)
+    start, end = loud[0] * 0.01, (loud[-1] + 1) * 0.01
+    return abs(speech[0].start - start) > tolerance or abs(speech[-1].end - end) > tolerance
+
+
 def split_of(stem: str) -> str:
     if stem[:2] in CALIBRATION_SPEAKERS and stem[2] == "a":
         return "calibration"
@@ -95,6 +115,7 @@ def evaluate_one(args):
     out = {}
     if not gold:  # 08a01Ab and 08a01Wa have empty label files
         return stem, {name: {"skipped": "empty lablaut"} for name in names}
+    mismatch = label_mismatch(gold, audio, sr)
     for name in names:
         aligner = CONFIGS[name]
         if name in SEXED:
@@ -105,12 +126,13 @@ def evaluate_one(args):
             out[name] = {"error": str(exc)}
             continue
         signed, n_gold = signed_boundaries(gold, hyp)
-        out[name] = {"signed": signed, "n_gold": n_gold}
+        out[name] = {"signed": signed, "n_gold": n_gold, "mismatch": mismatch}
     return stem, out
 
 
-def summarise(results, name: str, keep=lambda stem: True) -> dict:
-    rows = [(s, r[name]) for s, r in results if keep(s) and "skipped" not in r[name]]
+def summarise(results, name: str, keep=lambda stem: True, matched_only: bool = True) -> dict:
+    rows = [(s, r[name]) for s, r in results if keep(s) and "skipped" not in r[name]
+            and not (matched_only and r[name].get("mismatch"))]
     errors = np.asarray([abs(e) for _, r in rows if "signed" in r for _, _, e in r["signed"]])
     n_gold = sum(r["n_gold"] for _, r in rows if "signed" in r)
     score = BoundaryScore.from_errors(errors, n_gold).as_dict()
@@ -121,7 +143,7 @@ def calibrate(results, name: str, min_count: int = 20) -> dict[str, float]:
     """Median lead (ms) of the aligner per transition on the calibration split."""
     by: dict[str, list[float]] = {}
     for stem, r in results:
-        if split_of(stem) == "calibration" and "signed" in r[name]:
+        if split_of(stem) == "calibration" and "signed" in r[name] and not r[name]["mismatch"]:
             for left, right, error in r[name]["signed"]:
                 by.setdefault(f"{left}>{right}", []).append(error * 1000)
     return {k: round(float(np.median(v)), 1) for k, v in sorted(by.items()) if len(v) >= min_count}
@@ -161,6 +183,9 @@ def main(argv=None) -> int:
                              "(runs settings+voices+refine on it only)")
     args = parser.parse_args(argv)
     names = args.configs.split(",")
+    unknown = sorted(set(names) - set(CONFIGS))
+    if unknown:
+        parser.error(f"unknown configs {unknown}; valid: {', '.join(CONFIGS)}")
     stems = sorted(p.stem for p in (emodb_root() / "wav").glob("*.wav"))[::args.every]
     if args.calibrate:
         names = ["settings+voices+refine"]
@@ -174,7 +199,10 @@ def main(argv=None) -> int:
             results = list(tqdm(pool.imap(evaluate_one, jobs), total=len(jobs), desc="aligning"))
     else:
         results = [evaluate_one(j) for j in tqdm(jobs, desc="aligning")]
-    report = {"utterances": len(stems), "seconds": round(time.time() - started, 1), "configs": {}}
+    report = {"utterances": len(stems), "seconds": round(time.time() - started, 1),
+              "empty_label_files": sorted(s for s, r in results if "skipped" in r[names[0]]),
+              "mismatched_label_files": sorted(s for s, r in results if r[names[0]].get("mismatch")),
+              "configs": {}}
     if args.calibrate:
         used = sum("signed" in r[names[0]] for _, r in results)
         path = write_offsets(calibrate(results, names[0]), used)
@@ -185,8 +213,11 @@ def main(argv=None) -> int:
             "settings": repr(CONFIGS[name]),
             "all": summarise(results, name),
             "held_out": summarise(results, name, lambda s: split_of(s) == "held_out"),
+            "all_incl_mismatched": summarise(results, name, matched_only=False),
         }
         print(f"{name:24s} all: {json.dumps(report['configs'][name]['all'])}")
+        print(f"{'':24s} incl. mismatched: "
+              f"{json.dumps(report['configs'][name]['all_incl_mismatched'])}")
         print(f"{'':24s} held-out: {json.dumps(report['configs'][name]['held_out'])}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -129,7 +129,9 @@ class PraatAligner:
         except parselmouth.PraatError as exc:
             raise AlignmentError(f"Praat could not align {text!r} with voice {voice}: "
                                  f"{str(exc).strip().splitlines()[0]}") from exc
-        return _tier(aligned, "word"), _tier(aligned, "phoneme")
+        espeak = load_phoneset("espeak_ipa")
+        phones = [PhoneSegment(espeak.ipa(p.phone), p.start, p.end) for p in _tier(aligned, "phoneme")]
+        return _tier(aligned, "word"), phones
 
     def _matched_rate(self, synth, sound, text: str, sr: int) -> float:
         """Words per minute that make the synthetic speech as long as the real speech."""
