@@ -8,9 +8,16 @@ Hypothesis: :class:`seqd_builder.phones.PraatAligner` on the wav and the sentenc
 IPA. Matching: :mod:`seqd_builder.phones.evaluate` (weighted edit distance over IPA / broad classes,
 start-time error of every paired segment).
 
-Configurations: ``default`` (Praat's defaults: 175 wpm, 10 ms word gap, male voice, -35 dB / 0.1 s /
-0.1 s), ``tuned`` (rate matched to the recording, no word gap, voice of the speaker's sex, boundary
-refinement), and the intermediate steps, so each change's effect is visible.
+Configurations (``--configs``): ``default`` (Praat's defaults: 175 wpm, 10 ms word gap, one male
+voice, -35 dB / 0.1 s / 0.1 s), ``settings`` (no word gap, 50 ms minimum pause), ``settings+voices``
+(three synthetic voices of the speaker's sex, median boundary), ``settings+voices+refine`` (plus
+acoustic boundary refinement) and ``tuned`` (plus the calibrated per-transition offsets of
+``corpora/phonesets/praat_offsets.yaml``, the shipped default).
+
+Figures are reported over the utterances whose label file matches their audio (see
+:func:`label_mismatch`; two label files are empty and ~7% belong to another take), over all
+utterances with labels, and over a held-out split that shares neither speaker nor sentence with
+the offset calibration (``--calibrate`` rewrites the table from speakers 03-11 on the a-texts).
 
     PYTHONPATH=. nice -n 10 python benchmark/perf/align_emodb.py --out benchmark/perf/results/align_emodb.json
 """

@@ -108,7 +108,8 @@ class G2PEnricher(Enricher):
         return phones
 
     def __call__(self, utt: Utterance, audio: np.ndarray, sr: int) -> Utterance:
-        return dataclasses.replace(utt, phones=self.phones(utt))
+        # an adapter-supplied alignment would disagree with G2P phones, so it is not kept
+        return dataclasses.replace(utt, phones=self.phones(utt), phone_alignment=None)
 
 
 class CorpusEnricher(Enricher):
