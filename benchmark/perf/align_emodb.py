@@ -15,8 +15,8 @@ acoustic boundary refinement) and ``tuned`` (plus the calibrated per-transition 
 ``corpora/phonesets/praat_offsets.yaml``, the shipped default).
 
 Figures are reported over the utterances whose label file matches their audio (see
-:func:`label_mismatch`; two label files are empty and ~7% belong to another take), over all
-utterances with labels, and over a held-out split that shares neither speaker nor sentence with
+:func:`seqd_builder.phones.checks.alignment_mismatch`; two label files are empty and ~7% belong
+to another take), over all utterances with labels, and over a held-out split that shares neither speaker nor sentence with
 the offset calibration (``--calibrate`` rewrites the table from speakers 03-11 on the a-texts).
 
     PYTHONPATH=. nice -n 10 python benchmark/perf/align_emodb.py --out benchmark/perf/results/align_emodb.json
@@ -38,6 +38,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from seqd_builder.phones import PraatAligner, load_phoneset, read_xlabel
+from seqd_builder.phones.checks import alignment_mismatch
 from seqd_builder.phones.evaluate import BoundaryScore, signed_boundaries
 
 # EmoDB sentences by text code (docs: corpus-formats §2.2; the emodb corpus card carries the same).
@@ -67,26 +68,6 @@ CONFIGS = {
     "tuned": PraatAligner(language="de"),
 }
 SEXED = {"settings+voices", "settings+voices+refine", "tuned"}
-
-
-def label_mismatch(gold, audio: np.ndarray, sr: int, tolerance: float = 0.3) -> bool:
-    """True when the label file cannot belong to this recording (about 7% of EmoDB's).
-
-    Aligner-independent check: the labelled speech (first to last non-pause phone) must start and
-    end within ``tolerance`` s of the audible speech (10 ms frames within 45 dB of the loudest).
-    Some label files extend past the end of their wav (10a04Wa: labels to 2.79 s, audio 1.81 s) or
-    stop a second before the speech does (14a05Aa), i.e. they were made on another take.
-    """
-    from seqd_builder.phones.inventory import is_pause
-
-    speech = [s for s in gold if not is_pause(s.phone)]
-    hop = int(0.01 * sr)
-    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
-    level = np.convolve(10 * np.log10((frames.astype(np.float64) ** 2).mean(axis=1) + 1e-12),
-                        np.ones(3) / 3, mode="same")
-    loud = np.flatnonzero(level > level.max() - 45)
-    start, end = loud[0] * 0.01, (loud[-1] + 1) * 0.01
-    return abs(speech[0].start - start) > tolerance or abs(speech[-1].end - end) > tolerance
 
 
 def split_of(stem: str) -> str:
@@ -122,7 +103,7 @@ def evaluate_one(args):
     out = {}
     if not gold:  # 08a01Ab and 08a01Wa have empty label files
         return stem, {name: {"skipped": "empty lablaut"} for name in names}
-    mismatch = label_mismatch(gold, audio, sr)
+    mismatch = alignment_mismatch(gold, audio, sr) is not None
     for name in names:
         aligner = CONFIGS[name]
         if name in SEXED:

@@ -24,6 +24,7 @@ sampling rate, which must match the sound, and IPA output) for comparison.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,9 +56,10 @@ class PraatAligner:
 
     ``voices``: eSpeak variants to synthesise with (``Male1`` … ``Male7``, ``Female1`` …
     ``Female5``); with several, Praat aligns once per voice and each phone boundary is the median
-    over voices, which cancels much of the DTW's voice-specific drift. ``rate``: words per minute
-    for the synthesiser (its starting point; Praat adapts it to the recording). ``word_gap``: seconds of silence the synthesiser puts between words. The three silence
-    settings are those of ``To TextGrid (align)``. ``refine``: move boundaries to nearby acoustic
+    over voices, which cancels much of the DTW's voice-specific drift (the word tier is the first
+    voice's). ``rate``: words per minute for the synthesiser (its starting point; Praat adapts it to
+    the recording). ``word_gap``: seconds of silence the synthesiser puts between words. The three
+    silence settings are those of ``To TextGrid (align)``. ``refine``: move boundaries to nearby acoustic
     change (:mod:`~seqd_builder.phones.refine`) within ``window`` s, distance weight ``prior`` s.
     ``offsets``: name of a calibration table in ``corpora/phonesets/`` giving, per broad-class
     transition, the aligner's median lead over hand labels, subtracted from each boundary.
@@ -161,6 +163,7 @@ def _median_phones(runs: list[list[PhoneSegment]], duration: float) -> list[Phon
     return out
 
 
+@lru_cache(maxsize=16)
 def load_offsets(name: str, language: str) -> dict[tuple[str, str], float]:
     """Calibration table ``corpora/phonesets/<name>.yaml``: (left class, right class) → seconds."""
     import yaml
