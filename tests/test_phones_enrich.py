@@ -68,6 +68,19 @@ def test_corpus_mode_maps_emodb_lablaut_to_ipa_and_falls_back_to_g2p(emodb):
     assert fallback.phones == make_enricher("g2p", card())(utt(), None, 16000).phones
 
 
+def test_corpus_mode_refuses_labels_of_another_take(emodb):
+    """10a04Wa's label file runs to 2.79 s; its recording lasts 1.81 s."""
+    audio, sr = sf.read(emodb / "wav" / "10a04Wa.wav", dtype="float32")
+    raw = tuple(read_xlabel(emodb / "lablaut" / "10a04Waxx.lablaut", duration=len(audio) / sr))
+    enricher = make_enricher("corpus", card(inventory="emodb_sampa"))
+    with pytest.raises(SeqdError, match="does not belong to this recording: labels run to 2.79 s"):
+        enricher(utt(id="emodb/10a04Wa", text="Heute abend könnte ich es ihm sagen.",
+                     phone_alignment=raw), audio, sr)
+    good, sr = sf.read(emodb / "wav" / "03a01Fa.wav", dtype="float32")
+    ok = tuple(read_xlabel(emodb / "lablaut" / "03a01Faxx.lablaut", duration=len(good) / sr))
+    assert enricher(utt(phone_alignment=ok), good, sr).phone_alignment
+
+
 def test_align_mode_on_real_audio(emodb):
     audio, sr = sf.read(emodb / "wav" / "03a01Fa.wav", dtype="float32")
     enricher = pickle.loads(pickle.dumps(make_enricher("align", card())))

@@ -41,13 +41,15 @@ class PhoneSet:
 
     ``to_ipa`` maps a native label to IPA; ``identity`` sets pass labels through (eSpeak IPA);
     ``merge_into_previous`` lists labels that belong to the preceding segment at phone level (EmoDB's
-    plosive releases); ``strip`` lists characters removed before lookup (ARPAbet stress digits).
+    plosive releases); ``strip`` lists characters removed before lookup (ARPAbet stress digits);
+    ``aliases`` rewrites a tool's stray spellings (Praat's "?" for eSpeak's vocalic r) first.
     """
 
     name: str
     description: str = ""
     to_ipa: dict[str, str] = field(default_factory=dict)
     identity: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)
     merge_into_previous: tuple[str, ...] = ()
     strip: str = ""
     languages: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -65,6 +67,7 @@ class PhoneSet:
 
     def ipa(self, label: str, *, where: str = "") -> str:
         """IPA for one native label; raises :class:`UnknownLabelError` naming the valid labels."""
+        label = self.aliases.get(label, label)
         if self.identity:
             return label
         key = self.key(label)
@@ -128,6 +131,7 @@ def load_phoneset(name_or_path: str) -> PhoneSet:
         name=data["name"], description=data.get("description", ""),
         to_ipa={str(k): str(v) for k, v in (data.get("to_ipa") or {}).items()},
         identity=bool(data.get("identity", False)),
+        aliases={str(k): str(v) for k, v in (data.get("aliases") or {}).items()},
         merge_into_previous=tuple(str(x) for x in data.get("merge_into_previous") or ()),
         strip=str(data.get("strip", "")),
         languages={str(k): dict(v) for k, v in (data.get("languages") or {}).items()},

@@ -5,21 +5,26 @@ which knows where each synthetic phone lies, and maps those times onto the real 
 time warping of the two sounds' spectra. It needs no acoustic model and runs offline in ~50 ms per
 utterance, which makes it the default for corpora without alignments. Its weak point is precision:
 DTW between a robot voice and an emotional human voice smears boundaries. :class:`PraatAligner`
-therefore adds, on top of Praat's own procedure (all measured in ``benchmark/perf/align_emodb.py``):
+therefore goes beyond Praat's defaults in four steps, each measured against EmoDB's hand labels in
+``benchmark/perf/align_emodb.py`` (figures in ``docs/phones.md``):
 
-* a speaking rate for the synthesiser estimated from the recording (``rate="match"``), so the
-  synthetic and real sounds have similar lengths before warping;
-* a synthetic voice of the speaker's sex where known (``voice``);
-* boundary refinement (:mod:`seqd_builder.phones.refine`): each boundary moves to the nearest strong
-  spectral or energy change within a few tens of ms, weighted by distance.
+* settings: no synthetic word gap, 50 ms minimum pause (Praat: 10 ms gap, 100 ms pause);
+* voices: several synthetic voices of the speaker's sex, each boundary the median over them;
+* refinement (:mod:`seqd_builder.phones.refine`): each boundary moves to the strongest nearby
+  spectral or energy change, weighted by distance;
+* offsets: per broad-class transition, the aligner's median lead over hand labels, measured on a
+  calibration split and subtracted (``corpora/phonesets/praat_offsets.yaml``).
 
-``PraatAligner.default()`` reproduces Praat's defaults (apart from the output sampling rate, which
-must match the sound, and IPA output) for comparison.
+Praat's synthesiser already adapts its speaking rate to the recording ("estimated from speech if
+possible"); scaling the rate by the speech duration ourselves gave nothing (measured), so it is not
+an option here. ``PraatAligner.default()`` reproduces Praat's defaults (apart from the output
+sampling rate, which must match the sound, and IPA output) for comparison.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -51,10 +56,10 @@ class PraatAligner:
 
     ``voices``: eSpeak variants to synthesise with (``Male1`` … ``Male7``, ``Female1`` …
     ``Female5``); with several, Praat aligns once per voice and each phone boundary is the median
-    over voices, which cancels much of the DTW's voice-specific drift. ``rate``: words per minute
-    for the synthesiser, or ``"match"`` to scale 175 wpm by the ratio of synthetic to real speech
-    duration. ``word_gap``: seconds of silence the synthesiser puts between words. The three silence
-    settings are those of ``To TextGrid (align)``. ``refine``: move boundaries to nearby acoustic
+    over voices, which cancels much of the DTW's voice-specific drift (the word tier is the first
+    voice's). ``rate``: words per minute for the synthesiser (its starting point; Praat adapts it to
+    the recording). ``word_gap``: seconds of silence the synthesiser puts between words. The three
+    silence settings are those of ``To TextGrid (align)``. ``refine``: move boundaries to nearby acoustic
     change (:mod:`~seqd_builder.phones.refine`) within ``window`` s, distance weight ``prior`` s.
     ``offsets``: name of a calibration table in ``corpora/phonesets/`` giving, per broad-class
     transition, the aligner's median lead over hand labels, subtracted from each boundary.
@@ -62,7 +67,7 @@ class PraatAligner:
 
     language: str = "de"
     voices: tuple[str, ...] = ("Male1", "Male2", "Male3")
-    rate: float | str = 175.0
+    rate: float = 175.0
     word_gap: float = 0.0
     silence_threshold_db: float = -35.0
     min_silent: float = 0.05
@@ -119,9 +124,8 @@ class PraatAligner:
         language = load_phoneset("espeak_ipa").language(self.language)["praat"]
         try:
             synth = call("Create SpeechSynthesizer", language, voice)
-            rate = self.rate if isinstance(self.rate, (int, float)) else self._matched_rate(
-                synth, sound, text, sr)
-            call(synth, "Speech output settings", float(sr), self.word_gap, 1.0, 1.0, float(rate), "IPA")
+            call(synth, "Speech output settings", float(sr), self.word_gap, 1.0, 1.0, float(self.rate),
+                 "IPA")
             grid = call(sound, "To TextGrid", "sentence", "")
             call(grid, "Set interval text", 1, 1, text)
             aligned = call([synth, sound, grid], "To TextGrid (align)", 1, 1, 1,
@@ -129,22 +133,9 @@ class PraatAligner:
         except parselmouth.PraatError as exc:
             raise AlignmentError(f"Praat could not align {text!r} with voice {voice}: "
                                  f"{str(exc).strip().splitlines()[0]}") from exc
-        return _tier(aligned, "word"), _tier(aligned, "phoneme")
-
-    def _matched_rate(self, synth, sound, text: str, sr: int) -> float:
-        """Words per minute that make the synthetic speech as long as the real speech."""
-        import parselmouth
-        from parselmouth.praat import call
-
-        call(synth, "Speech output settings", float(sr), self.word_gap, 1.0, 1.0, 175.0, "IPA")
-        made = call(synth, "To Sound", text, "no")
-        synthetic = next(o for o in (made if isinstance(made, list) else [made])
-                         if isinstance(o, parselmouth.Sound))
-        real = _speech_duration(sound, self.silence_threshold_db)
-        fake = _speech_duration(synthetic, self.silence_threshold_db)
-        if real <= 0 or fake <= 0:
-            return 175.0
-        return float(np.clip(175.0 * fake / real, 60.0, 400.0))
+        espeak = load_phoneset("espeak_ipa")
+        phones = [PhoneSegment(espeak.ipa(p.phone), p.start, p.end) for p in _tier(aligned, "phoneme")]
+        return _tier(aligned, "word"), phones
 
 
 def _median_phones(runs: list[list[PhoneSegment]], duration: float) -> list[PhoneSegment]:
@@ -172,6 +163,7 @@ def _median_phones(runs: list[list[PhoneSegment]], duration: float) -> list[Phon
     return out
 
 
+@lru_cache(maxsize=16)
 def load_offsets(name: str, language: str) -> dict[tuple[str, str], float]:
     """Calibration table ``corpora/phonesets/<name>.yaml``: (left class, right class) → seconds."""
     import yaml
@@ -202,18 +194,6 @@ def apply_offsets(segments: list[PhoneSegment], offsets: dict[tuple[str, str], f
         lo, hi = new[k - 1] + min_phone, bounds[k + 1] - min_phone
         new[k] = float(min(max(bounds[k] - shift, lo), hi)) if hi > lo else bounds[k]
     return [PhoneSegment(s.phone, new[k], max(new[k + 1], new[k])) for k, s in enumerate(segments)]
-
-
-def _speech_duration(sound, threshold_db: float) -> float:
-    """Seconds between the first and last sounding frame (intensity within ``threshold`` of max)."""
-    intensity = sound.to_intensity(minimum_pitch=100.0, time_step=0.01)
-    values = intensity.values[0]
-    if values.size == 0:
-        return 0.0
-    loud = np.flatnonzero(values > values.max() + threshold_db)
-    if loud.size == 0:
-        return 0.0
-    return float(intensity.xs()[loud[-1]] - intensity.xs()[loud[0]])
 
 
 def _tier(grid, name: str) -> list[PhoneSegment]:
