@@ -20,6 +20,7 @@ checked before the build reports success.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -106,7 +107,10 @@ def _process(utt: Utterance) -> tuple:
         try:
             utt = _ENRICHER(utt, audio.samples, 16_000)
         except SeqdError as exc:
+            # phones that failed their check (e.g. an alignment made on another take) are not
+            # published: the row keeps no phones, and the warning says why
             warnings.append(_warning("phones_failed", utt, str(exc)))
+            utt = dataclasses.replace(utt, phones=(), phone_alignment=None)
     row = utt.to_row()
     row["audio"] = {"bytes": audio.wav_bytes, "path": Path(utt.audio_path).name}
     row["duration"] = audio.duration

@@ -3,7 +3,9 @@
 ``SS`` speaker, ``TTT`` text code, ``E`` emotion (German initial), ``V`` version. ``erkennung.txt`` is
 Latin-1, TAB-separated, with decimal commas and NBSP padding; its ``erkannt`` column (percentage of 20
 listeners who recognised the intended emotion) becomes ``agreement``. The hand-labelled phones in
-``lablaut/<stem>xx.lablaut`` (xlabel format; some names lack the ``xx``) become ``phone_alignment``.
+``lablaut/<stem>xx.lablaut`` (xlabel format; some names lack the ``xx``; the times mark segment
+starts) become ``phone_alignment`` with their native SAMPA labels; the ``corpus`` phones mode maps
+them to IPA and refuses label files that belong to another take.
 Both the original zip layout (``wav/``) and older copies (``wav_corpus/``) are accepted.
 """
 
@@ -13,7 +15,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import soundfile as sf
+
 from ..errors import SeqdError
+from ..phones.readers import read_xlabel
 from ..schema import RawItem, Rejection, RejectReason
 from .base import Adapter, register
 
@@ -69,10 +74,6 @@ class EmodbAdapter(Adapter):
 
     def items(self) -> Iterator[RawItem | Rejection]:
         rates = self.recognition_rates()
-        try:
-            from ..phones.readers import read_xlabel
-        except ImportError:  # pragma: no cover - the phones package ships with seqd-builder
-            read_xlabel = None
         # copies made on case-insensitive file systems sometimes carry .WAV: accept both
         for path in sorted(p for p in self._audio_dir().iterdir() if p.suffix.lower() == ".wav"):
             m = _NAME.match(path.stem)
@@ -89,9 +90,15 @@ class EmodbAdapter(Adapter):
                 self.warn("missing_metadata", f"{path.name}: no line in erkennung.txt (agreement null)")
             alignment = None
             lab = self._lablaut(path.stem)
-            if lab is not None and read_xlabel is not None:
+            if lab is not None:
                 try:
-                    alignment = tuple(read_xlabel(lab))
+                    # EmoDB's marks are segment starts: the audio's length closes the last segment
+                    # (a header read; a broken file is the pipeline's to reject)
+                    duration = sf.info(path).duration
+                except (sf.LibsndfileError, RuntimeError):
+                    duration = None
+                try:
+                    alignment = tuple(read_xlabel(lab, duration=duration))
                 except SeqdError as exc:
                     self.warn("malformed_line", str(exc))
             yield RawItem(native_id=path.stem, audio_path=path, source_file=self.rel(path),

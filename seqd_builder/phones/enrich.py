@@ -53,7 +53,7 @@ from .inventory import is_pause, load_phoneset
 
 MODES = ("none", "g2p", "corpus", "align", "mfa")
 _KEYS = ("default_mode", "inventory", "output", "g2p_language", "g2p", "mfa_dictionary",
-         "mfa_acoustic_model")
+         "mfa_acoustic_model", "alignment")  # alignment: where the corpus' own alignments are (doc)
 
 
 def phone_settings(card) -> dict[str, Any]:
