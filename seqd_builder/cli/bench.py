@@ -25,8 +25,16 @@ def register(app: typer.Typer) -> None:
             epochs: int = typer.Option(None, "--epochs", help="override training.epochs"),
             cache: bool = typer.Option(False, "--cache/--no-cache",
                                        help="cache frozen front-end features on disk across runs"),
-            submitter: str = typer.Option(None, "--submitter", help="name recorded in results.json")) -> None:
+            submitter: str = typer.Option(None, "--submitter", help="name recorded in results.json"),
+            threads: int = typer.Option(0, "--threads", min=0,
+                                        help="torch CPU threads (0: torch's default); 1 is fastest for "
+                                             "small models on a busy machine")) -> None:
         from ..benchmark.runner import run_task
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
 
         overrides = {"training": {"epochs": epochs}} if epochs else {}
         results = run_task(task, model, data, upstream=upstream, out=out, config_overrides=overrides,

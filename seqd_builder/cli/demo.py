@@ -14,6 +14,7 @@ def demo_command(
     seed: int = typer.Option(0, "--seed", help="Seed of synthesis, raters and training."),
     train: bool = typer.Option(True, "--train/--no-train", help="Train the reference models."),
     epochs: int = typer.Option(0, "--epochs", min=0, help="Maximum epochs per fold (0: the model config's)."),
+    threads: int = typer.Option(1, "--threads", min=0, help="torch CPU threads for training (0: torch's default)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Synthesise a small SEQD-style corpus (SYNTHETIC), merge simulated raters' votes, build it into a
@@ -23,7 +24,7 @@ def demo_command(
     if size not in ("small", "tiny"):
         raise typer.BadParameter(f"--size {size!r}; valid: small, tiny")
     report = run_demo(out, size=size, seed=seed, workers=workers, train=train,
-                      epochs=epochs or None, progress=not quiet)
+                      epochs=epochs or None, threads=threads, progress=not quiet)
     typer.echo(report.summary())
 
 

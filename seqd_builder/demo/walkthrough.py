@@ -51,9 +51,13 @@ class DemoReport:
 
 
 def run_demo(out: str | Path, *, size: str = "small", seed: int = 0, workers: int = 1,
-             train: bool = True, epochs: int | None = None, progress: bool = True,
+             train: bool = True, epochs: int | None = None, threads: int = 1, progress: bool = True,
              echo: Callable[[str], None] = print) -> DemoReport:
-    """Run the walk-through into ``out`` (re-running reuses what is already there)."""
+    """Run the walk-through into ``out`` (re-running reuses what is already there).
+
+    ``threads`` caps torch's CPU threads while training: the demo's models are small, and several
+    threads contending for two cores make them many times slower, not faster.
+    """
     from ..annotations import load_project, merge_sheet, read_sheet
     from ..annotations.report import write_report
     from ..annotations.simulate import simulate_raters, write_demo_project
@@ -102,7 +106,12 @@ def run_demo(out: str | Path, *, size: str = "small", seed: int = 0, workers: in
     step("4 build dataset", t, f"{cfg.written} rows, {sum(cfg.rejected.values())} rejected; {dataset}")
 
     if train:
+        import torch
+
         from ..benchmark.runner import run_task
+
+        if threads:
+            torch.set_num_threads(threads)
 
         results_dir = out / "results"
         results_dir.mkdir(exist_ok=True)
