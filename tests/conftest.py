@@ -17,3 +17,13 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"real corpus material not found at {SHARED}; set SEQD_SHARED_DATA")
     return SHARED
+
+
+@pytest.fixture()
+def wav(shared_data, tmp_path) -> Path:
+    """One real 16 kHz wav (EmoDB) that every file of a test tree can link to."""
+    import shutil
+
+    out = tmp_path / "one.wav"
+    shutil.copy(next((shared_data / "audio" / "emodb" / "wav").glob("*.wav")), out)
+    return out

@@ -34,13 +34,6 @@ def make(root: Path, rels, wav: Path) -> Path:
 
 
 @pytest.fixture()
-def wav(shared_data, tmp_path) -> Path:
-    out = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), out)
-    return out
-
-
-@pytest.fixture()
 def subset(shared_data, tmp_path, wav):
     paths = emobox_paths(shared_data)
     root = make(tmp_path / "downloads" / "CASIA", paths, wav)

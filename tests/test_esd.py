@@ -93,14 +93,6 @@ def build_tree(root: Path, paths: list[str], wav: Path, *, split_folders: bool =
     return root
 
 
-@pytest.fixture()
-def wav(shared_data, tmp_path) -> Path:
-    """One real 16 kHz wav (EmoDB) that every file of a tree links to."""
-    out = tmp_path / "one.wav"
-    shutil.copy(next((shared_data / "audio/emodb/wav").glob("*.wav")), out)
-    return out
-
-
 @pytest.fixture(scope="module")
 def flat(shared_data, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("esd")

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..assets import asset_dir
+from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES, DIMENSIONS, Vote
 
@@ -336,18 +336,7 @@ def load_project(name_or_path: str | Path) -> Project:
         builtins = sorted(p.stem for p in asset_dir("annotations", "projects").glob("*.yaml"))
         raise UnknownLabelError("project", str(name_or_path), builtins,
                                 hint="pass the path of a project YAML file (see annotations/README.md)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
-    if not isinstance(data, dict):
-        raise ConfigError("a project file must be a mapping", file=path)
-    unknown = sorted(set(data) - _FIELDS)
-    if unknown:
-        raise ConfigError(f"unknown fields {', '.join(unknown)}; valid: {', '.join(sorted(_FIELDS))}",
-                          file=path)
-    if "labels" not in data:
-        raise ConfigError("missing required field: labels", file=path)
+    data = read_mapping(path, "a project file", fields=_FIELDS, required=("labels",))
     try:
         return _build(data, path)
     except ConfigError as exc:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..assets import asset_dir
+from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES
 
@@ -85,17 +85,9 @@ def load_task(name_or_path: str | Path) -> Task:
     if not path.is_file():
         raise UnknownLabelError("task", str(name_or_path), list_tasks(),
                                 hint="run `seqd bench list` for the tasks")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
-    data = dict(data or {})
-    labels = data.pop("labels", {}) or {}
     known = {f.name for f in dataclasses.fields(Task)} - {"classes", "label_map", "path"}
-    unknown = set(data) - known
-    if unknown:
-        raise ConfigError(f"unknown fields {sorted(unknown)}; valid: {sorted(known | {'labels'})}",
-                          file=path)
+    data = read_mapping(path, "a task file", fields=known | {"labels"})
+    labels = data.pop("labels", {}) or {}
     try:
         return Task(path=path, classes=tuple(labels.get("classes", ())),
                     label_map=dict(labels.get("map", {}) or {}),

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..assets import asset_dir
+from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES, GENDERS, RawItem, Split, Utterance, Vote
 
@@ -282,21 +282,8 @@ def load_card(name_or_path: str | Path) -> CorpusCard:
     if not path.is_file():
         raise UnknownLabelError("corpus", str(name_or_path), available_cards(),
                                 hint="run `seqd corpora` for the supported corpora")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
-    if not isinstance(data, dict):
-        raise ConfigError("a corpus card must be a mapping", file=path)
-    missing = [k for k in _REQUIRED if k not in data]
-    if missing:
-        raise ConfigError(f"missing required fields: {', '.join(missing)}", file=path)
-    known = {f.name for f in dataclasses.fields(CorpusCard)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"unknown fields {', '.join(unknown)}; valid: {', '.join(sorted(known))}",
-                          file=path)
-    data = dict(data)
+    known = {f.name for f in dataclasses.fields(CorpusCard)} - {"path"}
+    data = read_mapping(path, "a corpus card", fields=known, required=_REQUIRED)
     # YAML reads 01 as 1 and "01" as "01": native codes are strings, whatever the curator typed.
     for key in ("categories", "perceived_categories", "vote_categories", "genders", "texts", "splits"):
         if data.get(key) is not None:

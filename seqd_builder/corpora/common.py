@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import random
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
