@@ -8,7 +8,6 @@ wav (adapter-level tests decode nothing).
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 

@@ -135,10 +135,12 @@ class SelfAttention(nn.Module):
         B, T, _ = x.shape
         split = (lambda t: t.view(B, T, self.heads, self.dk).transpose(1, 2))
         q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
-        scores = (q @ k.transpose(-1, -2)) / self.temperature
-        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
-        attn = self.attn_drop(torch.softmax(scores, dim=-1))
-        out = (attn @ v).transpose(1, 2).reshape(B, T, -1)
+        # torch's fused kernel computes softmax(q k^T * scale + mask) v with dropout on the weights,
+        # the released module's arithmetic, without materialising the T x T scores in Python
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask[:, None, None, :], scale=1.0 / self.temperature,
+            dropout_p=self.attn_drop.p if self.training else 0.0)
+        out = out.transpose(1, 2).reshape(B, T, -1)
         return self.drop(self.fc(out)) + x
 
 
