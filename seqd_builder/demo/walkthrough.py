@@ -30,7 +30,7 @@ DEMO_RUNS: tuple[tuple[str, str, dict], ...] = (
     ("demo", "speecheq", {"params": {"hidden": 64, "rnn_layers": 0}, "augment": {"speed": [1.0]},
                           "training": {"epochs": 15}}),
     ("demo_attr", "emosphere", {"params": {"hidden": 64, "out_dim": 64, "head_hidden": 64},
-                                "training": {"epochs": 15, "lr": 1.0e-3}}),
+                                "training": {"epochs": 10, "lr": 1.0e-3}}),
 )
 
 
