@@ -46,9 +46,12 @@ def test_results_are_valid_submissions_and_emosphere_learns_rated_vad(demo):
         assert check_result(result) == []  # every reason it could not go on the leaderboard
         assert result["dataset"]["synthetic"] is True
     emosphere = json.loads((out / "results" / "demo_attr-emosphere.json").read_text())
-    # the designed affect drives the audio and the raters: a model that learns nothing has CCC ~ 0
-    assert emosphere["metrics"]["ccc_arousal"]["mean"] > 0.3
-    assert emosphere["metrics"]["ccc_mean"]["mean"] > 0.15
+    # the designed affect drives the audio and the raters: a model that learns nothing has CCC ~ 0;
+    # on 44 utterances and 4 voices, arousal (the most strongly encoded dimension) must be learnt
+    # with its bootstrap CI clear of zero
+    arousal = emosphere["metrics"]["ccc_arousal"]
+    assert arousal["mean"] > 0.2 and arousal["ci95"][0] > 0.0
+    assert emosphere["metrics"]["ccc_mean"]["mean"] > 0.1
 
 
 def test_leaderboard_site_lists_the_demo_tasks(demo):
