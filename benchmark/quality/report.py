@@ -42,4 +42,19 @@ def render(paths: list[Path]) -> str:
                          f"{fmt(r['metrics'].get('wa'))} | {fmt(r['metrics'].get('macro_f1'))} | {per_fold} | "
                          f"{ep} | `{r['_file']}` |")
         lines.append("")
+        common = set.intersection(*({f["fold"] for f in r["folds"]} for r in sel))
+        if any(len(r["folds"]) != len(common) for r in sel):
+            lines += same_folds(sel, common)
     return "\n".join(lines) + "\n"
+
+
+def same_folds(sel: list[dict], common: set[str]) -> list[str]:
+    """Where some runs are partial, every run's mean UA over the folds that all of them finished."""
+    order = [f["fold"] for f in sel[0]["folds"] if f["fold"] in common]
+    out = [f"Some runs are partial; on the {len(order)} folds every run finished ({', '.join(order)}):", "",
+           "| front-end | model | mean UA on these folds |", "|---|---|---|"]
+    for r in sel:
+        vals = [f["metrics"]["ua"] for f in r["folds"] if f["fold"] in common]
+        out.append(f"| {family(r['upstream']['name'])} | {r['model']} | "
+                   f"{100 * sum(vals) / len(vals):.1f} |" if vals else "| – | – | – |")
+    return out + [""]
