@@ -260,6 +260,9 @@ def main(argv=None) -> None:
     ap.add_argument("--upstream", action="append", default=None, help="restrict models to these upstreams")
     ap.add_argument("--folds", default=None,
                     help="comma-separated fold names: run the models on these folds only (a partial run)")
+    ap.add_argument("--full-size", action="store_true",
+                    help="train SpeechEQ with its configs as published (hidden 128, GRU, 40 epochs) instead "
+                         "of the reduced CPU schedule")
     ap.add_argument("--partial", action="store_true",
                     help="write results.json of interrupted runs from their finished folds only")
     ap.add_argument("--force", action="store_true", help="rerun runs whose results.json exists")
@@ -293,6 +296,9 @@ def main(argv=None) -> None:
                 if (args.only and tag not in args.only) or (out.is_file() and not args.force) or (
                         args.upstream and upstream not in args.upstream):
                     continue
+                if args.full_size and model.startswith("speecheq"):
+                    overrides = {"augment": {"speed": [1.0]}} if upstream == WHISPER else {}
+                    out = out.with_name(out.name.replace(".json", "__full.json"))
                 folds = args.folds.split(",") if args.folds else None
                 if args.partial:
                     folds = finished_folds(out)
