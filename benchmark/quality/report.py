@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 FAMILY = {"opensmile": "openSMILE", "fbank": "fbank", "ct2-whisper": "Whisper-base"}
+ORDER = ("openSMILE", "fbank", "Whisper-base")  # the fbank models compete with the openSMILE peers
 
 
 def family(upstream: str) -> str:
@@ -28,18 +29,35 @@ def render(paths: list[Path]) -> str:
              "test utterances pooled across folds (1000 resamples). Per-fold UA in fold order.", ""]
     for task in sorted({r["task"] for r in runs}):
         sel = sorted((r for r in runs if r["task"] == task),
-                     key=lambda r: (family(r["upstream"]["name"]), r["model"].startswith("peer") is False,
-                                    r["model"]))
-        first = sel[0]
-        lines += [f"## {task}: {first['protocol']['name']}, {first['protocol']['n_folds']} folds", "",
+                     key=lambda r: (ORDER.index(family(r["upstream"]["name"]))
+                                    if family(r["upstream"]["name"]) in ORDER else len(ORDER),
+                                    not r["model"].startswith("peer"), r["model"]))
+        n_folds = max(r["protocol"]["n_folds"] for r in sel)
+        lines += [f"## {task}: {sel[0]['protocol']['name']}, {n_folds} folds", "",
                   "| front-end | model | UA | WA | macro-F1 | per-fold UA | epochs | file |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in sel:
             per_fold = " ".join(f"{100 * f['metrics']['ua']:.0f}" for f in r["folds"])
             epochs = [f.get("epochs") for f in r["folds"] if f.get("epochs") is not None]
             ep = f"{min(epochs)}–{max(epochs)}" if epochs else "–"
-            lines.append(f"| {family(r['upstream']['name'])} | {r['model']} | **{fmt(r['metrics'].get('ua'))}** | "
+            model = r["model"] + (f" ({len(r['folds'])} of {n_folds} folds)" if len(r["folds"]) < n_folds else "")
+            lines.append(f"| {family(r['upstream']['name'])} | {model} | **{fmt(r['metrics'].get('ua'))}** | "
                          f"{fmt(r['metrics'].get('wa'))} | {fmt(r['metrics'].get('macro_f1'))} | {per_fold} | "
                          f"{ep} | `{r['_file']}` |")
         lines.append("")
+        common = set.intersection(*({f["fold"] for f in r["folds"]} for r in sel))
+        if any(len(r["folds"]) != len(common) for r in sel):
+            lines += same_folds(sel, common)
     return "\n".join(lines) + "\n"
+
+
+def same_folds(sel: list[dict], common: set[str]) -> list[str]:
+    """Where some runs are partial, every run's mean UA over the folds that all of them finished."""
+    order = [f["fold"] for f in sel[0]["folds"] if f["fold"] in common]
+    out = [f"Some runs are partial; on the {len(order)} folds every run finished ({', '.join(order)}):", "",
+           "| front-end | model | mean UA on these folds |", "|---|---|---|"]
+    for r in sel:
+        vals = [f["metrics"]["ua"] for f in r["folds"] if f["fold"] in common]
+        out.append(f"| {family(r['upstream']['name'])} | {r['model']} | "
+                   f"{100 * sum(vals) / len(vals):.1f} |" if vals else "| – | – | – |")
+    return out + [""]
