@@ -90,3 +90,16 @@ def test_info_lists_rejections(damaged, capsys):
     assert main(["info", str(out), "--rejections", "10"]) == 0
     text = capsys.readouterr().out
     assert "rejected 6" in text and "[truncated_audio]" in text and "[unknown_label]" in text
+
+
+def test_a_corpus_with_nothing_usable_fails_with_the_reasons(shared_data, tmp_path):
+    from seqd_builder.errors import BuildError
+
+    tree = testing.make_ravdess_tree(tmp_path / "ravdess", actors=[3], limit=2)
+    for wav in (tree / "Audio_Speech_Actors_01-24" / "Actor_03").glob("*.wav"):
+        testing.corrupt(wav)
+    with pytest.raises(BuildError, match=r"no utterance could be written \(2 found; rejected: "
+                                         r"corrupt_audio 2\)") as err:
+        build(["ravdess"], tmp_path / "hf", root=tree, progress=False, phones="none")
+    assert "rejected.jsonl" in err.value.hint
+    assert len((tmp_path / "hf" / "reports" / "ravdess" / "rejected.jsonl").read_text().splitlines()) == 2

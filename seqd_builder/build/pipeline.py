@@ -302,6 +302,11 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                           phones_mode)
     _write_reports(out, config, state, adapter.warning_records())
     acc = entry["accounting"]
+    if acc["written"] == 0:
+        reasons = ", ".join(f"{k} {v}" for k, v in acc["rejected"].items()) or "none found"
+        raise BuildError(f"{config}: no utterance could be written ({acc['found']} found; rejected: "
+                         f"{reasons})",
+                         hint=f"see {out / 'reports' / config / REJECTED} for every item and reason")
     report.found, report.written = acc["found"], acc["written"]
     report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
     if not report.balanced:  # pragma: no cover - an internal invariant
