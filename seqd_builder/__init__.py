@@ -14,13 +14,17 @@ except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.0.0+checkout"
 
 from .errors import SeqdError  # noqa: E402
-from .schema import FEATURES, RawItem, Rejection, Utterance, Vote  # noqa: E402
 
-__all__ = ["FEATURES", "RawItem", "Rejection", "SeqdError", "Utterance", "Vote", "__version__"]
+__all__ = ["FEATURES", "RawItem", "Rejection", "SeqdError", "Utterance", "Vote", "__version__",
+           "build", "get_adapter", "load_card"]
 
 
 def __getattr__(name):
-    # Heavy sub-systems load on first use, so `import seqd_builder` stays fast for the CLI.
+    # Heavy sub-systems (the schema imports `datasets`) load on first use, so `import seqd_builder`
+    # and `seqd --help` stay fast.
+    if name in ("FEATURES", "RawItem", "Rejection", "Utterance", "Vote"):
+        from . import schema
+        return getattr(schema, name)
     if name == "build":
         from .build import build
         return build
