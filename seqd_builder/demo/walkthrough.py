@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BuildError
-
 # (task, model, overrides): category + intensity models on the categorical task, EmoSphere-SER on the
 # rated VAD. The overrides shrink the reference configs so that the walk-through trains in minutes on
 # two CPU cores; every override is recorded in the results' config (and its hash).
@@ -133,10 +131,7 @@ def run_demo(out: str | Path, *, size: str = "small", seed: int = 0, workers: in
         board = out / "leaderboard"
         for path in report.results:
             submit(path, board / "submissions", replace=True)
-        site = board / "site"
-        if site.exists() and not (site / "index.html").exists() and any(site.iterdir()):
-            raise BuildError(f"{site} exists and is not a rendered leaderboard",
-                             hint="choose another --out folder")
-        report.site = render_site(board / "submissions", site)
+        # render_site refuses a non-empty folder it did not write itself
+        report.site = render_site(board / "submissions", board / "site")
         step("6 render leaderboard", t, str(report.site))
     return report
