@@ -15,8 +15,8 @@ acoustic boundary refinement) and ``tuned`` (plus the calibrated per-transition 
 ``corpora/phonesets/praat_offsets.yaml``, the shipped default).
 
 Figures are reported over the utterances whose label file matches their audio (see
-:func:`seqd_builder.phones.checks.alignment_mismatch`; two label files are empty and ~7% belong
-to another take), over all utterances with labels, and over a held-out split that shares neither speaker nor sentence with
+:func:`seqd_builder.phones.checks.alignment_mismatch`; two label files are empty and 3 of
+the others fail the check), over all utterances with labels, and over a held-out split that shares neither speaker nor sentence with
 the offset calibration (``--calibrate`` rewrites the table from speakers 03-11 on the a-texts).
 
     PYTHONPATH=. nice -n 10 python benchmark/perf/align_emodb.py --out benchmark/perf/results/align_emodb.json

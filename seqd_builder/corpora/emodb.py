@@ -5,7 +5,7 @@ Latin-1, TAB-separated, with decimal commas and NBSP padding; its ``erkannt`` co
 listeners who recognised the intended emotion) becomes ``agreement``. The hand-labelled phones in
 ``lablaut/<stem>xx.lablaut`` (xlabel format; some names lack the ``xx``; the times mark segment
 starts) become ``phone_alignment`` with their native SAMPA labels; the ``corpus`` phones mode maps
-them to IPA and refuses label files that belong to another take.
+them to IPA and refuses label files that cannot belong to the take in the wav.
 Both the original zip layout (``wav/``) and older copies (``wav_corpus/``) are accepted.
 """
 
