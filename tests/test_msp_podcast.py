@@ -15,6 +15,7 @@ import pytest
 from seqd_builder.corpora import get_adapter, load_card
 from seqd_builder.corpora.protocols import Protocol
 from seqd_builder.errors import CorpusLayoutError, UnknownLabelError
+from seqd_builder.phones.readers import read_label_file
 from seqd_builder.schema import RawItem, Rejection
 from seqd_builder.testing import link_or_copy
 
@@ -323,7 +324,8 @@ def test_transcripts_and_textgrid_alignment(tmp_path):
               includeBlankSpaces=True)
     adapter, (item,), _ = run(tmp_path)
     assert item.text == "it's a caf\xe9"
-    assert [(s.phone, s.start, s.end) for s in item.phone_alignment] == [
+    assert item.phone_labels.tier == "phones" and item.phone_alignment is None
+    assert [(s.phone, s.start, s.end) for s in read_label_file(item.phone_labels)] == [
         ("IH1", 0.0, 0.2), ("T", 0.2, 0.4), ("S", 0.5, 0.6)]
     assert any("decoded as cp1252" in w for w in adapter.warnings())
 

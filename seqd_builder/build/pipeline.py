@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from .. import __version__
@@ -43,11 +44,15 @@ from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..schema import RawItem, Rejection, RejectReason, Utterance
 from .audio import AudioProblem, decode
 from .journal import Journal
-from .writer import DEFAULT_SHARD_BYTES, ShardWriter, encode_row, finalise_shards
+from ..phones.readers import read_label_file
+from .writer import DEFAULT_SHARD_BYTES, ShardWriter, encode_row, finalise_shards, rows_to_table
 
 STAGING = ".seqd-build"
 MANIFEST = "manifest.json"
 REJECTED = "rejected.jsonl"
+BATCH_SIZE = 16
+"""Utterances per worker task: enough to amortise the pool's per-task cost, few enough that a
+window of batches in flight stays a few tens of MB of audio."""
 
 _ENRICHER = None  # set in the parent before the pool forks; workers inherit it
 
@@ -95,7 +100,10 @@ def _warning(kind: str, utt: Utterance, detail: str) -> dict[str, Any]:
 
 
 def _process(utt: Utterance) -> tuple:
-    """Decode one utterance's audio and enrich it. Runs in a worker process."""
+    """Decode one utterance's audio, read its label file and enrich it. Runs in a worker process.
+
+    Returns ``("rejected", reason, detail)`` or ``("row", encoded row, meta)``.
+    """
     if utt.audio_path is None:
         return ("rejected", RejectReason.MISSING_AUDIO, "the corpus lists no audio file for this item")
     try:
@@ -103,6 +111,14 @@ def _process(utt: Utterance) -> tuple:
     except AudioProblem as exc:
         return ("rejected", exc.reason, str(exc))
     warnings = [_warning(w.split(":", 1)[0], utt, w) for w in audio.warnings]
+    if utt.phone_labels is not None:
+        try:
+            segments = tuple(read_label_file(utt.phone_labels, duration=audio.duration))
+            utt = dataclasses.replace(utt, phone_labels=None, phone_alignment=segments or None,
+                                      phones=utt.phones or tuple(s.phone for s in segments))
+        except SeqdError as exc:  # the row keeps no alignment; the warning names file and line
+            warnings.append(_warning("phones_failed", utt, f"label file not read: {exc}"))
+            utt = dataclasses.replace(utt, phone_labels=None)
     if _ENRICHER is not None:
         try:
             utt = _ENRICHER(utt, audio.samples, 16_000)
@@ -121,28 +137,78 @@ def _process(utt: Utterance) -> tuple:
                                      "stats": stats})
 
 
-def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int) -> Iterator[tuple[int, Any, Any]]:
+def _process_batch(utterances: list[Utterance]) -> tuple[pa.Table | None, list[tuple]]:
+    """:func:`_process` over a batch; the batch's rows come back as one Arrow table.
+
+    Building the table here, in the worker, keeps the parent (which reads the corpus and writes the
+    shards, one process for the whole build) down to slicing tables; a row is then
+    ``("row", index in the table, split, id, audio bytes, meta)``.
+    """
+    rows, results = [], []
+    for utt in utterances:
+        result = _process(utt)
+        if result[0] == "row":
+            row = result[1]
+            results.append(("row", len(rows), row["split"], row["id"], len(row["audio"]["bytes"]),
+                            result[2]))
+            rows.append(row)
+        else:
+            results.append(result)
+    return (rows_to_table(rows) if rows else None), results
+
+
+def _batches(tasks: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    batch: list[tuple[int, Any]] = []
+    n_utt = 0
+    for seq, task in tasks:
+        batch.append((seq, task))
+        n_utt += isinstance(task, Utterance)
+        if n_utt >= size:
+            yield batch
+            batch, n_utt = [], 0
+    if batch:
+        yield batch
+
+
+def _unbatch(batch: list[tuple[int, Any]], done: tuple[pa.Table | None, list[tuple]]
+             ) -> Iterator[tuple[int, Any, Any]]:
+    table, results = done
+    it = iter(results)
+    for seq, task in batch:
+        if not isinstance(task, Utterance):
+            yield seq, task, None
+            continue
+        result = next(it)
+        yield seq, task, (result + (table,) if result[0] == "row" else result)
+
+
+def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int,
+             batch_size: int = BATCH_SIZE) -> Iterator[tuple[int, Any, Any]]:
     """Yield (seq, task, result) in input order; Utterances are processed, the rest passed through.
 
-    At most ``window`` tasks are in flight, so memory stays bounded however fast the adapter reads.
+    Utterances travel to the workers in batches of ``batch_size`` (one submission, one result and one
+    Arrow table per batch instead of per file: the per-task cost of a process pool is about that of
+    decoding a short file). At most ``window`` batches are in flight, so memory stays bounded however
+    fast the adapter reads. A row's result is ``("row", index, split, id, audio bytes, meta, table)``.
     """
+    def work(batch):
+        return [t for _, t in batch if isinstance(t, Utterance)]
+
     if workers <= 1:
-        for seq, task in tasks:
-            yield seq, task, _process(task) if isinstance(task, Utterance) else None
+        for batch in _batches(tasks, batch_size):
+            yield from _unbatch(batch, _process_batch(work(batch)))
         return
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending: deque[tuple[int, Any, Future | None]] = deque()
-        for seq, task in tasks:
-            pending.append((seq, task, pool.submit(_process, task) if isinstance(task, Utterance)
-                            else None))
-            while len(pending) >= window or (pending and pending[0][2] is not None
-                                             and pending[0][2].done()):
-                s, t, fut = pending.popleft()
-                yield s, t, fut.result() if fut is not None else None
+        pending: deque[tuple[list, Future]] = deque()
+        for batch in _batches(tasks, batch_size):
+            pending.append((batch, pool.submit(_process_batch, work(batch))))
+            while len(pending) >= window or (pending and pending[0][1].done()):
+                b, fut = pending.popleft()
+                yield from _unbatch(b, fut.result())
         while pending:
-            s, t, fut = pending.popleft()
-            yield s, t, fut.result() if fut is not None else None
+            b, fut = pending.popleft()
+            yield from _unbatch(b, fut.result())
 
 
 # --- parent side --------------------------------------------------------------------------------------
@@ -276,7 +342,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     bar = tqdm(desc=f"build {config}", unit="utt", disable=not progress, initial=state.n_rows,
                dynamic_ncols=True)
     try:
-        for seq, task, result in _ordered(tasks(), workers, window or max(4, workers * 8)):
+        for seq, task, result in _ordered(tasks(), workers, window or max(2, workers * 4)):
             if isinstance(task, Rejection):
                 journal.append({"event": "rejected", "rejection": {**task.to_json(), "seq": seq}})
             elif result[0] == "rejected":
@@ -285,8 +351,9 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                                 reason=result[1], detail=result[2])
                 journal.append({"event": "rejected", "rejection": {**rej.to_json(), "seq": seq}})
             else:
-                _, row, meta = result
-                writer.add(row, {**meta, "source": adapter.rel(Path(task.audio_path))})
+                _, index, split, utt_id, size, meta, table = result
+                writer.add(table, index, split, utt_id, size,
+                           {**meta, "source": adapter.rel(Path(task.audio_path))})
                 bar.update(1)
         writer.commit_all()
         journal.append({"event": "done"})

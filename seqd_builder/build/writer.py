@@ -58,6 +58,12 @@ def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)
 
 
+def _rows_of(table: pa.Table, indices: list[int]) -> pa.Table:
+    if indices[-1] - indices[0] + 1 == len(indices):
+        return table.slice(indices[0], len(indices))
+    return table.take(indices)
+
+
 @dataclass
 class _OpenShard:
     name: str
@@ -65,7 +71,7 @@ class _OpenShard:
     tmp: Path
     ids: list[str] = field(default_factory=list)
     metas: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[tuple[pa.Table, int]] = field(default_factory=list)  # (batch table, row index)
     pending_bytes: int = 0
     audio_bytes: int = 0
 
@@ -91,25 +97,40 @@ class ShardWriter:
             self.open[split] = _OpenShard(name, writer, tmp)
         return self.open[split]
 
-    def add(self, row: dict[str, Any], meta: dict[str, Any]) -> None:
-        """Add an encoded row; ``meta`` (warnings, checksum, stats) goes into the journal."""
-        shard = self._shard(row["split"])
-        size = len(row["audio"]["bytes"])
-        shard.pending.append(row)
-        shard.ids.append(row["id"])
+    def add(self, table: pa.Table, index: int, split: str, utt_id: str, audio_bytes: int,
+            meta: dict[str, Any]) -> None:
+        """Add row ``index`` of ``table`` (a batch of encoded rows made by :func:`rows_to_table`).
+
+        ``meta`` (warnings, checksum, stats) goes into the journal. Rows are added one at a time, so
+        shard and row-group boundaries fall where they would for any batching of the same rows.
+        """
+        shard = self._shard(split)
+        shard.pending.append((table, index))
+        shard.ids.append(utt_id)
         shard.metas.append(meta)
-        shard.pending_bytes += size
-        shard.audio_bytes += size
+        shard.pending_bytes += audio_bytes
+        shard.audio_bytes += audio_bytes
         if len(shard.pending) >= ROW_GROUP_ROWS or shard.pending_bytes >= ROW_GROUP_BYTES:
             self._write_group(shard)
         if shard.audio_bytes >= self.max_shard_bytes:
-            self.commit(row["split"])
+            self.commit(split)
 
     @staticmethod
     def _write_group(shard: _OpenShard) -> None:
-        if shard.pending:
-            shard.writer.write_table(rows_to_table(shard.pending))
-            shard.pending, shard.pending_bytes = [], 0
+        if not shard.pending:
+            return
+        # one piece per run of rows from the same batch table: a zero-copy slice when the rows are
+        # consecutive there (a batch of one split), else a take() of just those rows
+        parts, run_table, run = [], None, []
+        for table, index in shard.pending:
+            if table is not run_table and run:
+                parts.append(_rows_of(run_table, run))
+                run = []
+            run_table = table
+            run.append(index)
+        parts.append(_rows_of(run_table, run))
+        shard.writer.write_table(pa.concat_tables(parts) if len(parts) > 1 else parts[0])
+        shard.pending, shard.pending_bytes = [], 0
 
     def commit(self, split: str) -> None:
         shard = self.open.pop(split, None)

@@ -46,7 +46,10 @@ def adapter_names() -> list[str]:
 
 
 def adapter_class(name: str) -> type[Adapter]:
-    _import_all()
+    if name not in _REGISTRY:
+        _import_one(name)  # adapters live in corpora/<name>.py by convention: import just that one
+    if name not in _REGISTRY:
+        _import_all()
     if name not in _REGISTRY:
         raise UnknownLabelError("corpus", name, _REGISTRY, hint="run `seqd corpora` to list them")
     return _REGISTRY[name]
@@ -55,6 +58,18 @@ def adapter_class(name: str) -> type[Adapter]:
 def get_adapter(name: str, root: str | Path, **options) -> Adapter:
     """Instantiate the adapter for corpus ``name`` over the tree at ``root``."""
     return adapter_class(name)(root, **options)
+
+
+def _import_one(name: str) -> None:
+    import importlib
+    import importlib.util
+
+    from .. import corpora
+
+    module = f"{corpora.__name__}.{name}"
+    if name.isidentifier() and name not in ("base", "card", "common", "protocols") \
+            and importlib.util.find_spec(module) is not None:
+        importlib.import_module(module)
 
 
 def _import_all() -> None:

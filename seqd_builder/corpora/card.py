@@ -214,6 +214,7 @@ class CorpusCard:
             valence=self.map_dimension(raw.valence, "valence", where),
             dominance=self.map_dimension(raw.dominance, "dominance", where),
             phones=tuple(raw.phones or ()), phone_alignment=raw.phone_alignment,
+            phone_labels=raw.phone_labels,
             votes=votes, category_distribution=distribution, agreement=agreement,
         )
 

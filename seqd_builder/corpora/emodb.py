@@ -15,11 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import soundfile as sf
-
-from ..errors import SeqdError
-from ..phones.readers import read_xlabel
-from ..schema import RawItem, Rejection, RejectReason
+from ..schema import LabelFile, RawItem, Rejection, RejectReason
 from .base import Adapter, register
 
 _NAME = re.compile(r"^(\d\d)([ab]\d\d)([A-Z])([a-z])$")
@@ -88,21 +84,10 @@ class EmodbAdapter(Adapter):
                 continue
             if path.stem not in rates and rates:
                 self.warn("missing_metadata", f"{path.name}: no line in erkennung.txt (agreement null)")
-            alignment = None
             lab = self._lablaut(path.stem)
-            if lab is not None:
-                try:
-                    # EmoDB's marks are segment starts: the audio's length closes the last segment
-                    # (a header read; a broken file is the pipeline's to reject)
-                    duration = sf.info(path).duration
-                except (sf.LibsndfileError, RuntimeError):
-                    duration = None
-                try:
-                    alignment = tuple(read_xlabel(lab, duration=duration))
-                except SeqdError as exc:
-                    self.warn("malformed_line", str(exc))
+            # the build's workers read the label file; its marks are segment starts, so the decoded
+            # audio's length closes the last segment
             yield RawItem(native_id=path.stem, audio_path=path, source_file=self.rel(path),
                           speaker=speaker, text=self.card.texts[text_code], category=emotion,
                           agreement=rates.get(path.stem),
-                          phones=tuple(s.phone for s in alignment) if alignment else None,
-                          phone_alignment=alignment)
+                          phone_labels=LabelFile(str(lab), "xlabel") if lab is not None else None)

@@ -43,8 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..annotations.votes import summarise_votes
-from ..errors import SeqdError
-from ..schema import RawItem, Rejection, Vote
+from ..schema import LabelFile, RawItem, Rejection, Vote
 from .base import Adapter, register
 
 SESSIONS = tuple(f"Session{k}" for k in range(1, 6))
@@ -197,7 +196,7 @@ class IemocapAdapter(Adapter):
             speaker=speaker, gender=letter, text=texts.get(utt), category=match["code"],
             valence=float(match["v"]), arousal=float(match["a"]), dominance=float(match["d"]),
             votes=votes, agreement=agreement, segment=segment,
-            phone_alignment=self._alignment(session, dialog, utt))
+            phone_labels=self._alignment(session, dialog, utt))
 
     def _votes(self, m: re.Match, speaker_letter: str, session_tag: str, where: str) -> list[Vote]:
         kind, rater = m["kind"], m["rater"]
@@ -241,18 +240,7 @@ class IemocapAdapter(Adapter):
 
     def _alignment(self, session: Path, dialog: str, utt: str):
         path = self._folder(session, "sentences/ForcedAlignment", dialog) / f"{utt}.phseg"
-        if not self._exists(path):
-            return None
-        try:
-            from ..phones.readers import read_phseg  # the phones package's reader (optional here)
-        except ImportError:
-            self.warn("phones_failed", f"{self.rel(path)}: phone readers not installed, alignment skipped")
-            return None
-        try:
-            return tuple(read_phseg(path))
-        except SeqdError as exc:
-            self.warn("phones_failed", f"alignment not read: {exc}")
-            return None
+        return LabelFile(str(path), "phseg") if self._exists(path) else None
 
     def _folder(self, session: Path, *parts: str) -> Path:
         key = (session.name, *parts)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import AnnotationError, CorpusLayoutError, SeqdError
-from ..schema import RawItem, Rejection, Vote
+from ..schema import LabelFile, RawItem, Rejection, Vote
 from .base import Adapter, register
 
 CONSENSUS_NAMES = ("labels_consensus.csv", "labels_concensus.csv",
@@ -177,7 +177,7 @@ class MspPodcastAdapter(Adapter):
             arousal=None if is_hidden else e.act, valence=None if is_hidden else e.val,
             dominance=None if is_hidden else e.dom,
             votes=() if is_hidden else tuple(votes.get(e.file, ())),
-            phone_alignment=self._alignment(stem) if f"{stem}.TextGrid" in grids else None)
+            phone_labels=self._alignment(stem) if f"{stem}.TextGrid" in grids else None)
 
     # --- consensus labels --------------------------------------------------------------------------
 
@@ -375,16 +375,7 @@ class MspPodcastAdapter(Adapter):
 
     def _alignment(self, stem: str):
         path = self.root / "ForceAligned" / f"{stem}.TextGrid"
-        try:
-            from ..phones.readers import read_textgrid
-        except ImportError:
-            self.warn("phones_failed", f"{self.rel(path)}: phone readers not installed, alignment skipped")
-            return None
-        try:
-            return tuple(read_textgrid(path, tier=self.options.get("textgrid_tier", "phones")))
-        except SeqdError as exc:
-            self.warn("phones_failed", f"alignment not read: {exc}")
-            return None
+        return LabelFile(str(path), "textgrid", tier=self.options.get("textgrid_tier", "phones"))
 
     @staticmethod
     def _listing(folder: Path | None) -> frozenset[str]:

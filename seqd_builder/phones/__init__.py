@@ -7,7 +7,8 @@ hook :func:`seqd_builder.phones.enrich.make_enricher`. See ``docs/phones.md``.
 from .g2p import g2p, g2p_words, pinyin_phones
 from .inventory import PhoneSet, broad_class, load_phoneset
 from .praat_align import Alignment, AlignmentError, PraatAligner
-from .readers import read_phseg, read_textgrid, read_xlabel
+from .readers import read_label_file, read_phseg, read_textgrid, read_xlabel
 
 __all__ = ["g2p", "g2p_words", "pinyin_phones", "PhoneSet", "broad_class", "load_phoneset",
-           "Alignment", "AlignmentError", "PraatAligner", "read_phseg", "read_textgrid", "read_xlabel"]
+           "Alignment", "AlignmentError", "PraatAligner", "read_label_file", "read_phseg", "read_textgrid",
+           "read_xlabel"]

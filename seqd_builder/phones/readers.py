@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from ..errors import AnnotationError
-from ..schema import PhoneSegment
+from ..schema import LabelFile, PhoneSegment
 
 _XLABEL_PHONE = re.compile(r"^[^\s+\-\[\]]*")
 _SPHINX_FRAME_RATE = 100.0  # Sphinx-3 phseg frames per second (10 ms)
@@ -132,3 +132,16 @@ def read_textgrid(path: str | Path, tier: str = "phones") -> list[PhoneSegment]:
                               hint="pass tier= with one of the file's tier names")
     return [PhoneSegment(e.label.strip(), float(e.start), float(e.end))
             for e in grid.getTier(tier).entries if e.label.strip()]
+
+
+def read_label_file(labels: LabelFile, duration: float | None = None) -> list[PhoneSegment]:
+    """The segments of a :class:`~seqd_builder.schema.LabelFile`, with the reader its format names.
+
+    ``duration`` (the audio's length in seconds) closes the last segment of an xlabel file, whose
+    marks are segment starts; the other formats carry their own end times.
+    """
+    if labels.format == "xlabel":
+        return read_xlabel(labels.path, duration=duration)
+    if labels.format == "phseg":
+        return read_phseg(labels.path)
+    return read_textgrid(labels.path, tier=labels.tier or "phones")

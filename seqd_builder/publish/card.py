@@ -25,10 +25,21 @@ from ..schema import CATEGORIES, COLUMN_DOCS, FEATURES
 _HUB_LICENCES = {"cc-by-nc-sa-4.0", "cc0-1.0", "odbl", "mit", "apache-2.0", "cc-by-4.0", "cc-by-sa-4.0",
                  "cc-by-nc-4.0", "cc-by-nc-nd-4.0", "pddl", "odc-by"}
 
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """jinja2's own per-user cache of compiled templates: compiling the card template costs more
+    than writing a small corpus' card, and every build writes one."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no private temp folder to be had: compile every time
+        return None
+
+
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("seqd_builder.publish", "templates"),
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
-    trim_blocks=True, lstrip_blocks=True,
+    trim_blocks=True, lstrip_blocks=True, bytecode_cache=_bytecode_cache(),
 )
 _ENV.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
 
