@@ -11,6 +11,7 @@ Both the original zip layout (``wav/``) and older copies (``wav_corpus/``) are a
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,15 +62,17 @@ class EmodbAdapter(Adapter):
                 self.warn("malformed_line", f"{self.rel(path)}:{lineno}: malformed line {line!r}")
         return rates
 
-    def _lablaut(self, stem: str) -> Path | None:
+    def _lablaut(self, stem: str, listing: frozenset[str]) -> Path | None:
         for name in (f"{stem}xx.lablaut", f"{stem}.lablaut"):
-            path = self.root / "lablaut" / name
-            if path.is_file():
-                return path
+            if name in listing:
+                return self.root / "lablaut" / name
         return None
 
     def items(self) -> Iterator[RawItem | Rejection]:
         rates = self.recognition_rates()
+        folder = self.root / "lablaut"
+        # one listing instead of two stat calls per file
+        labels = frozenset(os.listdir(folder)) if folder.is_dir() else frozenset()
         # copies made on case-insensitive file systems sometimes carry .WAV: accept both
         for path in sorted(p for p in self._audio_dir().iterdir() if p.suffix.lower() == ".wav"):
             m = _NAME.match(path.stem)
@@ -84,7 +87,7 @@ class EmodbAdapter(Adapter):
                 continue
             if path.stem not in rates and rates:
                 self.warn("missing_metadata", f"{path.name}: no line in erkennung.txt (agreement null)")
-            lab = self._lablaut(path.stem)
+            lab = self._lablaut(path.stem, labels)
             # the build's workers read the label file; its marks are segment starts, so the decoded
             # audio's length closes the last segment
             yield RawItem(native_id=path.stem, audio_path=path, source_file=self.rel(path),
