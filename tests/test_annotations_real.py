@@ -2,12 +2,17 @@
 CREMA-D and MSP-Podcast (WHiSER files, same format) publish, from their raw votes."""
 
 import csv
+import sys
+from pathlib import Path
 
 import pytest
 
 from seqd_builder.annotations import load_project, merge_votes, summarise_agreement
 from seqd_builder.annotations.readers import read_crema_tabulated, read_msp_detailed, read_msp_labels_txt
 from seqd_builder.errors import AnnotationError
+
+sys.path.insert(0, str(Path(__file__).parent))
+import iemocap_verbatim as verbatim  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -123,18 +128,10 @@ def test_crema_reader_rejects_counts_that_do_not_add_up(shared_data, tmp_path):
         read_crema_tabulated(broken, "video")
 
 
-# docs/corpus-formats.md 3.2: verbatim EmoEvaluation lines (no raw IEMOCAP file is public)
-IEMOCAP_LINES = (
-    "% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n"
-    "[6.2901 - 8.2357]\tSes01F_impro01_F000\tneu\t[2.5000, 2.5000, 2.5000]\n"
-    "C-E2:\tNeutral;\t()\nC-E3:\tNeutral;\t()\nC-E4:\tNeutral;\t()\nC-F1:\tNeutral;\t(curious)\n"
-    "A-E3:\tval 3; act 2; dom  2;\t()\n"
-    "A-E4:\tval 2; act 3; dom  3;\t(mildly aggravated but staying polite, attitude)\n"
-    "A-F1:\tval 3; act 2; dom  1;\t()\n\n"
-    "[140.2250 - 145.6000]\tSes01F_impro05_F019\tang\t[1.5000, 4.0000, 4.5000]\n"
-    "C-E1:\tAnger;\t()\nC-F1:\tNeutral; Anger;\t()\n"
-    "A-E4:\tval 1; act 4; dom  5;\t(threatening, belligerent)\n"
-)
+# docs/corpus-formats.md 3.2: verbatim EmoEvaluation lines (no raw IEMOCAP file is public), the
+# multi-category line placed under F019
+IEMOCAP_LINES = (verbatim.HEADER + verbatim.F000 + verbatim.F019_SUMMARY + verbatim.F019_CATEGORY
+                 + verbatim.MULTI_CATEGORY + verbatim.F019_DIMENSIONS)
 
 
 def test_iemocap_evaluator_lines_reproduce_the_summary_vad(tmp_path):
@@ -144,13 +141,15 @@ def test_iemocap_evaluator_lines_reproduce_the_summary_vad(tmp_path):
     path.write_text(IEMOCAP_LINES, encoding="utf-8")
     votes = read_iemocap_evaluation(path)
     first = votes["Ses01F_impro01_F000"]
-    assert [v.rater for v in first] == ["C-E2", "C-E3", "C-E4", "C-F1", "A-E3", "A-E4", "A-F1"]
+    assert [v.rater for v in first] == ["C-E2", "C-E3", "C-E4", "Ses01:C-F1", "A-E3", "A-E4", "Ses01:A-F1"]
     assert [v.self_rating for v in first] == [False, False, False, True, False, False, True]
     c = merge_votes(first, load_project("iemocap"))
     # the summary line: [V, A, D] = [2.5, 2.5, 2.5], self-evaluator A-F1 excluded
     assert (c.label, c.valence, c.arousal, c.dominance) == ("neu", 2.5, 2.5, 2.5)
-    multi = votes["Ses01F_impro05_F019"][1]
-    assert (multi.category_native, multi.category, multi.self_rating) == ("Neutral; Anger", "neutral", True)
+    # "C-F1:\tNeutral; Anger;" by the speaker herself: half a vote for each word
+    multi = [v for v in votes["Ses01F_impro05_F019"] if v.rater == "Ses01:C-F1"]
+    assert [(v.category_native, v.category, v.weight, v.self_rating) for v in multi] == [
+        ("Neutral", "neutral", 0.5, True), ("Anger", "angry", 0.5, True)]
     path.write_text(IEMOCAP_LINES.replace("val 1; act 4", "val one; act 4"), encoding="utf-8")
     with pytest.raises(AnnotationError, match=r"Ses01F_impro01.txt:15: Ses01F_impro05_F019: cannot read"):
         read_iemocap_evaluation(path)

@@ -8,6 +8,7 @@ turns with the other consensus codes (xxx, fru, sur, fea, oth, dis) that the 4-c
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -21,22 +22,17 @@ from seqd_builder.errors import CorpusLayoutError, UnknownLabelError
 from seqd_builder.schema import RawItem, Rejection
 from seqd_builder.testing import link_or_copy
 
-HEADER = "% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n"
+sys.path.insert(0, str(Path(__file__).parent))
+import iemocap_verbatim as verbatim  # noqa: E402
+
+HEADER = verbatim.HEADER
 WORDS = {"neu": "Neutral", "hap": "Happiness", "exc": "Excited", "sad": "Sadness", "ang": "Anger",
          "fru": "Frustration", "sur": "Surprise", "fea": "Fear", "dis": "Disgust", "oth": "Other"}
 VAD = {"neu": (2.5, 2.5, 2.5), "hap": (4.0, 3.5, 3.0), "exc": (4.0, 4.0, 3.5), "sad": (1.5, 2.0, 2.0),
        "ang": (1.5, 4.0, 4.5), "fru": (2.0, 3.5, 3.5), "xxx": (2.5, 3.0, 3.0), "sur": (3.5, 4.0, 3.0),
        "fea": (2.0, 3.5, 2.0), "dis": (1.5, 3.0, 3.5), "oth": (3.0, 3.0, 3.0)}
 # verbatim from corpus-formats.md §3.2 (Ses01F_impro01.txt)
-VERBATIM_F000 = (
-    "[6.2901 - 8.2357]\tSes01F_impro01_F000\tneu\t[2.5000, 2.5000, 2.5000]\n"
-    "C-E2:\tNeutral;\t()\n"
-    "C-E3:\tNeutral;\t()\n"
-    "C-E4:\tNeutral;\t()\n"
-    "C-F1:\tNeutral;\t(curious)\n"
-    "A-E3:\tval 3; act 2; dom  2;\t()\n"
-    "A-E4:\tval 2; act 3; dom  3;\t(mildly aggravated but staying polite, attitude)\n"
-    "A-F1:\tval 3; act 2; dom  1;\t()\n\n")
+VERBATIM_F000 = verbatim.F000
 # extra turns per dialog with codes the 4-class task leaves out; turn numbers 9xx are unused in the lists
 EXTRA_PER_DIALOG = (("F", 900, "xxx"), ("M", 901, "fru"))
 EXTRA_ONCE = {"Ses01F_impro05": [("F", 902, "sur"), ("M", 903, "fea")],
@@ -272,9 +268,11 @@ def test_votes_with_self_ratings(full):
 
 def test_multi_category_line_splits_the_vote(full):
     item = next(x for x in full["out"] if x.category == "ang"
-                and any(v.category_native == "Anger; Frustration" for v in x.votes))
+                and sum(v.rater == "C-E4" for v in x.votes) == 2)
     e4 = [v for v in item.votes if v.rater == "C-E4"]
-    assert [(v.category, v.weight) for v in e4] == [("angry", 0.5), ("frustrated", 0.5)]
+    # "C-E4:\tAnger; Frustration;": one vote per word, each with its own word as native label
+    assert [(v.category_native, v.category, v.weight) for v in e4] == [
+        ("Anger", "angry", 0.5), ("Frustration", "frustrated", 0.5)]
     # the other speaker's actor rates dimensions: an actor line, but not a self-rating
     other = [v for v in item.votes if v.rater.endswith(("A-M1", "A-F1"))]
     assert len(other) == 1 and not other[0].self_rating
@@ -298,7 +296,8 @@ def test_malformed_summary_line_is_rejected_with_file_and_line(tmp_path):
     assert "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt:3" in bad.detail
     assert "[2.5000, 2.5000]" in bad.detail
     warnings = adapter.warnings()
-    assert any(w.startswith("Session1/dialog/EmoEvaluation/Ses01F_impro01.txt:8: unrecognised")
+    assert any(w.startswith("Session1/dialog/EmoEvaluation/Ses01F_impro01.txt:8: Ses01F_impro01_F001: "
+                            "cannot read evaluator line 'garbage here' (unrecognised line")
                for w in warnings)
     assert not any(":4:" in w for w in warnings)  # the rejected turn's rater lines go with it
 

@@ -11,10 +11,23 @@ the numbers are equal, which the tests check against statsmodels).
 
 All statistics are computed from counts (items × values), so aggregated votes (CREMA-D's counts)
 and per-rater lines give the same numbers for the same ratings.
+
+Fractional votes. An IEMOCAP evaluator may tick several categories; the line becomes n votes of
+weight 1/n by the same rater (:mod:`.iemocap_lines`). The consensus, the soft label and each item's
+winner share use those weights as they are (:func:`~.merge.merge_votes`, ``mean_agreement``). The
+statistics built on pairs of ratings cannot: Fleiss' kappa counts n_ij(n_ij - 1) agreeing pairs, and a
+count of 0.5 makes that negative, and Krippendorff's coincidences have the same term; neither statistic
+is defined for a rating spread over several values. For those, :func:`ratings` turns each split
+rating back into one whole rating of the rater's **first listed** category (first choice, the one
+the rater wrote first), weighing the line's total (1). Fleiss' kappa, Krippendorff's alpha, the
+coincidence matrix, the number of ratings per item and the per-rater figures all use these whole
+ratings. Votes of weight 1 or more (per-rater lines, CREMA-D's counts) are whole ratings already.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,17 +42,56 @@ from .project import Project
 Votes = Mapping[str, Sequence[Vote]]
 
 
-def category_counts(votes: Votes, project: Project, *, exclude_self: bool | None = None) -> np.ndarray:
-    """Items × label codes matrix of (weighted) category votes, rows in ``votes`` order."""
+def ratings(item_votes: Sequence[Vote], project: Project) -> list[tuple[Vote, str | None]]:
+    """One item's votes as whole ratings, each with its label code (None: no code).
+
+    The fractional votes (weight < 1) of one rater on the item are the parts of one split rating. They
+    become a single rating: the first of them, in order, whose label has a code (the rater's first
+    choice; the first of them if none has), weighing their total. Every other vote is a rating as it
+    is. Ratings keep the order of their first vote.
+    """
+    order: list[Vote | str] = []          # whole votes, and the raters of split ratings
+    parts: dict[str, list[Vote]] = {}
+    for v in item_votes:
+        if v.weight >= 1.0:
+            order.append(v)
+        elif v.rater in parts:
+            parts[v.rater].append(v)
+        else:
+            parts[v.rater] = [v]
+            order.append(v.rater)
+    out: list[tuple[Vote, str | None]] = []
+    for entry in order:
+        if isinstance(entry, Vote):
+            out.append((entry, project.code_of(entry)))
+            continue
+        coded = [(v, project.code_of(v)) for v in parts[entry]]
+        first, code = next(((v, c) for v, c in coded if c is not None), coded[0])
+        total = math.fsum(v.weight for v, _ in coded)
+        if abs(total - round(total)) < 1e-9:
+            total = float(round(total))
+        out.append((dataclasses.replace(first, weight=total), code))
+    return out
+
+
+def category_counts(votes: Votes, project: Project, *, exclude_self: bool | None = None,
+                    whole_ratings: bool = False) -> np.ndarray:
+    """Items × label codes matrix of category votes, rows in ``votes`` order.
+
+    By default every vote adds its weight (a split rating 1/n to each of its categories): the table
+    the consensus and the soft labels come from. ``whole_ratings=True`` counts :func:`ratings`
+    instead (a split rating counts whole for its first choice): the table for kappa and alpha.
+    """
     if exclude_self is None:
         exclude_self = project.merge.category_exclude_self
     codes = {c: j for j, c in enumerate(project.codes)}
     out = np.zeros((len(votes), len(codes)))
     for i, item_votes in enumerate(votes.values()):
-        for v in item_votes:
+        coded = ratings(item_votes, project) if whole_ratings else \
+            [(v, project.code_of(v)) for v in item_votes]
+        for v, code in coded:
             if exclude_self and v.self_rating:
                 continue
-            code = project.code_of(v)
             if code is not None:
                 out[i, codes[code]] += v.weight
     return out
@@ -123,14 +175,15 @@ class RaterStats:
 def rater_stats(votes: Votes, project: Project) -> list[RaterStats]:
     """Per-rater reliability, flagging raters whose kappa is below ``merge.flag_below``.
 
-    Aggregated votes (weights other than 1, e.g. CREMA-D's counts) have no rater identity: none are
-    returned for them.
+    Each rater counts with one whole rating per item (:func:`ratings`: a split rating is its first
+    choice). Aggregated votes (whole ratings of weight other than 1, e.g. CREMA-D's counts) have no
+    rater identity: none are returned for them.
     """
-    if any(v.weight != 1 for vs in votes.values() for v in vs):
+    rated = [ratings(item_votes, project) for item_votes in votes.values()]
+    if _aggregated(rated):
         return []
     raters: dict[str, dict] = {}
-    for item_votes in votes.values():
-        coded = [(v, project.code_of(v)) for v in item_votes]
+    for coded in rated:
         for v, code in coded:
             r = raters.setdefault(v.rater, {"items": 0, "own": [], "loo": [], "int": [],
                                             "dims": {d: [] for d in project.dimensions}, "self": False})
@@ -200,14 +253,26 @@ class AgreementSummary:
                 "mean_agreement": self.mean_agreement}
 
 
+def _aggregated(rated: Sequence[Sequence[tuple[Vote, str | None]]]) -> bool:
+    """Whether some whole rating weighs other than 1: counts of raters, not one rater's line."""
+    return any(v.weight != 1 for item in rated for v, _ in item)
+
+
 def summarise_agreement(votes: Votes, project: Project) -> AgreementSummary:
-    """Every dataset-level agreement figure for the votes of a project."""
-    counts = category_counts(votes, project)
+    """Every dataset-level agreement figure for the votes of a project.
+
+    ``mean_agreement`` is the mean winner share of the weighted votes, as in each item's consensus;
+    everything that pairs ratings (kappa, alpha) and the numbers of ratings use whole ratings
+    (see the module docstring on fractional votes).
+    """
+    weighted = category_counts(votes, project)
+    counts = category_counts(votes, project, whole_ratings=True)
     n = counts.sum(axis=1)
     rated = n[n > 0]
-    shares = counts[n > 0].max(axis=1) / rated if len(rated) else np.array([])
+    w_total = weighted.sum(axis=1)
+    shares = weighted[w_total > 0].max(axis=1) / w_total[w_total > 0]
     level = None if project.intensity is None else "ordinal" if project.intensity.levels else "interval"
-    aggregated = any(v.weight != 1 for vs in votes.values() for v in vs)
+    aggregated = _aggregated([ratings(item_votes, project) for item_votes in votes.values()])
     alpha_int = None
     if project.intensity is not None and not aggregated:
         table = value_counts(votes, "intensity", exclude_self=project.merge.category_exclude_self)

@@ -39,7 +39,8 @@ class MergedItem:
 
     @property
     def raters(self) -> tuple[str, ...]:
-        return tuple(v.rater for v in self.votes)
+        """Each rater once, in order (a split rating is several votes by one rater)."""
+        return tuple(dict.fromkeys(v.rater for v in self.votes))
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def merge_all(votes: Mapping[str, Sequence[Vote]], project: Project, *,
                                 rejected=reject and consensus.status in Status.INSUFFICIENT))
     return MergeResult(project, tuple(items), summarise_agreement(votes, project),
                        tuple(rater_stats(votes, project)),
-                       coincidence(category_counts(votes, project)), tuple(issues), tuple(files))
+                       coincidence(category_counts(votes, project, whole_ratings=True)),
+                       tuple(issues), tuple(files))
 
 
 def merge_sheet(sheet: Sheet) -> MergeResult:

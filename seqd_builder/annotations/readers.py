@@ -12,12 +12,13 @@ A malformed line raises :class:`~seqd_builder.errors.AnnotationError` naming fil
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import AnnotationError
 from ..schema import Vote
+from .iemocap_lines import (SUMMARY_FORMAT, is_blank_line, is_summary_line, malformed_message,
+                            parse_evaluator_line, parse_summary)
 from .project import Project, load_project
 
 ErrorHandler = Callable[[AnnotationError], None] | None
@@ -196,57 +197,50 @@ def read_msp_labels_txt(path: str | Path, *, project: Project | None = None,
     return out
 
 
-_IEMOCAP_SUMMARY = re.compile(r"^\[(\d+\.\d+) - (\d+\.\d+)\]\t(\w+)\t(\w+)\t\[")
-_IEMOCAP_SELF = re.compile(r"^[CA]-[FM]\d+$")
-
-
 def read_iemocap_evaluation(path: str | Path, *, project: Project | None = None,
                             on_error: ErrorHandler = None) -> dict[str, list[Vote]]:
     """IEMOCAP ``EmoEvaluation/<dialog>.txt`` evaluator lines → {utterance id: votes}.
 
-    ``C-<evaluator>:\t<Category>; [<Category>; …]\t(<comment>)`` gives a categorical vote: the whole
-    text stays in ``category_native`` (``Neutral; Anger``), the first category is the vote.
-    ``A-<evaluator>:\tval v; act a; dom d;\t(<comment>)`` gives a dimensional vote (1-5).
-    Evaluators ``F1``/``M1`` are the actors themselves: ``self_rating`` is set, and the project's
-    rules leave them out of the consensus, as the summary line does.
+    The lines are parsed and turned into votes by :mod:`.iemocap_lines`, the same code the corpus
+    adapter (``seqd build iemocap``) uses, so both give the same votes for the same file. Its rule: a
+    ``C-`` line listing n categories gives n votes of weight 1/n, each with its own word as
+    ``category_native``; an ``A-`` line gives one vote (val/act/dom, 1-5); an actor line (``F1``/``M1``)
+    is ``self_rating`` only when that actor is the speaker, and actor rater ids carry the session
+    (``Ses01:C-F1``). Only the word → category lookup is the reader's own: the project's label table
+    (``annotations/projects/iemocap.yaml``). The project's rules leave self-ratings out of the
+    consensus, as the summary line does.
+
+    A malformed summary line (its evaluator lines are skipped with it), a malformed evaluator line,
+    or an evaluator line before any summary line is reported with file and line.
     """
     path = Path(path)
     project = project or load_project("iemocap")
+
+    def category_of(word: str) -> str | None:
+        return project.category_of(project.resolve(word))
+
     out: dict[str, list[Vote]] = {}
     current: str | None = None
+    skipping = False  # evaluator lines of a malformed summary line go with it
     with path.open(encoding="utf-8", errors="replace") as fh:
         for line_no, raw in enumerate(fh, start=1):
             text = raw.rstrip("\n").rstrip("\r")
-            if not text.strip() or text.startswith("%"):
+            if is_blank_line(text):
                 continue
-            match = _IEMOCAP_SUMMARY.match(text)
-            if match:
-                current = match.group(3)
+            if is_summary_line(text):
+                match = parse_summary(text)
+                current, skipping = (match["id"], False) if match else (None, True)
+                if match is None:
+                    _fail(f"expected {SUMMARY_FORMAT}, got {text.strip()!r}", path, line_no, on_error)
+                    continue
                 out.setdefault(current, [])
                 continue
-            if not (text.startswith("C-") or text.startswith("A-")):
-                continue  # other evaluation lines (e.g. free-text sections) carry no vote
             if current is None:
-                _fail(f"evaluator line before any utterance line: {text!r}", path, line_no, on_error)
+                if not skipping:
+                    _fail(f"evaluator line before any utterance line: {text!r}", path, line_no, on_error)
                 continue
-            rater, _, rest = text.partition(":")
-            fields = rest.strip("\t ").split("\t")
-            body = fields[0].strip()
-            self_rating = bool(_IEMOCAP_SELF.match(rater))
             try:
-                if rater.startswith("C-"):
-                    labels = [p.strip() for p in body.split(";") if p.strip()]
-                    if not labels:
-                        raise ValueError("no category")
-                    code = project.resolve(labels[0])
-                    vote = Vote(rater=rater, category=project.category_of(code),
-                                category_native="; ".join(labels), self_rating=self_rating)
-                else:
-                    values = dict(part.split() for part in body.split(";") if part.strip())
-                    vote = Vote(rater=rater, valence=float(values["val"]), arousal=float(values["act"]),
-                                dominance=float(values["dom"]), self_rating=self_rating)
-            except (ValueError, KeyError) as exc:
-                _fail(f"{current}: cannot read evaluator line {text!r} ({exc})", path, line_no, on_error)
-                continue
-            out[current].append(vote)
+                out[current] += parse_evaluator_line(text).votes(current, category_of)
+            except ValueError as exc:
+                _fail(malformed_message(current, text, str(exc)), path, line_no, on_error)
     return out

@@ -15,12 +15,13 @@ Mapping decisions (the label maps themselves are in ``corpora/iemocap.yaml``):
   female actor ``Ses03F``). The letter in ``Ses03M`` names the actor wearing MoCap markers, and fixed
   character indices break on ``impro05a``/``script01_1b`` dialogs.
 * The summary's mean ``[V, A, D]`` (valence first!) goes to valence/arousal/dominance on the native 1-5 scale.
-* Each C-line becomes one :class:`Vote` per listed category with weight 1/n, so a rater who ticked
-  ``Neutral; Anger;`` counts half for each and every rater weighs 1 in ``category_distribution``;
-  ``category_native`` keeps the whole line. Each A-line is one vote with the three ratings. Raters
-  ``F*``/``M*`` are the actors: their lines are self-ratings when the letter is the speaker's
-  (``self_rating``); actor rater ids are prefixed with the session (``Ses01:C-F1``) because
-  they name different people in each session.
+* Rater lines become votes by the one rule of :mod:`seqd_builder.annotations.iemocap_lines`, which the
+  annotation reader (``seqd merge``) shares: a C-line listing n categories gives one :class:`Vote` per
+  category with weight 1/n (``category_native`` is that word), so every rater weighs 1 in
+  ``category_distribution``; an A-line gives one vote with the three ratings; actor lines
+  (``F1``/``M1``) are ``self_rating`` only when the actor is the speaker, and their rater ids carry the
+  session (``Ses01:C-F1``). Only the word -> category lookup is the adapter's own (the card's spellings,
+  then an unambiguous stem: :meth:`IemocapAdapter._vote_category`).
 * ``agreement`` is the (weighted) share of the evaluators' categorical votes for the top category, with
   self-ratings left out as in the corpus' own consensus.
 * Transcripts: bracketed tags such as ``[LAUGHTER]`` are stripped from ``text``; lines that are not
@@ -28,7 +29,7 @@ Mapping decisions (the label maps themselves are in ``corpora/iemocap.yaml``):
 
 Problems that do not cost an utterance go to the adapter's warning log (:meth:`Adapter.warn`; the
 build writes it to ``reports/iemocap/source_warnings.jsonl``): ``bad_encoding`` (a transcript line
-decoded with a fallback), ``malformed_line`` (an unrecognised rater line), ``no_transcript``,
+decoded with a fallback), ``malformed_line`` (a rater line that does not parse, with the parser's reason), ``no_transcript``,
 ``missing_file``, ``mixed_layout`` (a turn cut from the dialog wav), ``phones_failed``, and
 ``count_mismatch`` against the card's published counts (total, per session, per consensus code). The
 log is complete once :meth:`items` is exhausted.
@@ -42,33 +43,18 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..annotations.iemocap_lines import (SUMMARY_FORMAT, UTTERANCE_ID, is_blank_line, is_summary_line,
+                                         malformed_message, parse_evaluator_line, parse_summary,
+                                         speaker_of)
 from ..annotations.votes import summarise_votes
-from ..schema import LabelFile, RawItem, Rejection, Vote
+from ..schema import LabelFile, RawItem, Rejection
 from .base import Adapter, register
 
 SESSIONS = tuple(f"Session{k}" for k in range(1, 6))
 
-_SUMMARY = re.compile(
-    r"^\[(?P<start>\d+(?:\.\d+)?)\s*-\s*(?P<end>\d+(?:\.\d+)?)\]\s+(?P<id>\S+)\s+(?P<code>\S+)\s+"
-    r"\[(?P<v>\d+(?:\.\d+)?),\s*(?P<a>\d+(?:\.\d+)?),\s*(?P<d>\d+(?:\.\d+)?)\]\s*$")
-_UTT_ID = re.compile(r"^Ses0[1-5][MF]_(?:impro|script)\w*_[MF][X\d]{2}\d$")
 _ID_LIKE = re.compile(r"Ses0[1-5][MF]_\w+")
-_RATER = re.compile(r"^(?P<kind>[CA])-(?P<rater>[A-Z]+\d*):\s*(?P<body>[^()]*?)\s*(?:\((?P<comment>.*)\))?\s*$")
-_DIM = re.compile(r"\b(val|act|dom)\s+(\d+(?:\.\d+)?)\s*;?")
 _TRANSCRIPT = re.compile(r"^(?P<id>\S+)\s+\[(?P<start>[\d.]+)-(?P<end>[\d.]+)\]:\s?(?P<text>.*)$")
 _TAG = re.compile(r"\[\w+\]")
-
-
-def speaker_of(utt_id: str) -> tuple[str, str]:
-    """(speaker, gender letter) of an utterance id: session + letter of the LAST ``_`` token.
-
-    >>> speaker_of("Ses03M_impro05a_F012")
-    ('Ses03F', 'F')
-    >>> speaker_of("Ses05M_script01_1b_M020")
-    ('Ses05M', 'M')
-    """
-    letter = utt_id.rsplit("_", 1)[-1][:1]
-    return f"{utt_id[:5]}{letter}", letter
 
 
 def clean_transcript(text: str) -> str | None:
@@ -136,36 +122,35 @@ class IemocapAdapter(Adapter):
         rejected_turn = False  # rater lines of a rejected turn go with it
         for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
             line, fallback = self._decode(raw)
-            if line.startswith("["):
+            if is_summary_line(line):
                 if block is not None:
                     yield self._finish(block, session, texts)
                 block, rejected_turn = None, True
-                match = _SUMMARY.match(line)
+                match = parse_summary(line)
                 utt = match["id"] if match else (_ID_LIKE.search(line) or [f"{path.stem}@{number}"])[0]
                 if fallback:
                     yield self.reject(utt, source, "bad_encoding",
                                       f"summary line is not valid UTF-8: {line.strip()!r}", number)
-                elif match is None or not _UTT_ID.match(match["id"]):
+                elif match is None:
                     yield self.reject(utt, source, "malformed_line",
-                                      f"{source}:{number}: expected '[start - end]<TAB>id<TAB>code<TAB>"
-                                      f"[V, A, D]', got {line.strip()!r}", number)
+                                      f"{source}:{number}: expected {SUMMARY_FORMAT}, got {line.strip()!r}",
+                                      number)
                 else:
-                    block = {"match": match, "line": number, "source": source, "raters": []}
+                    block = {"match": match, "line": number, "source": source, "votes": []}
                     rejected_turn = False
                 continue
-            stripped = line.strip()
-            if not stripped or stripped.startswith("%") or (block is None and rejected_turn):
+            if is_blank_line(line) or (block is None and rejected_turn):
                 continue
             if block is None:
                 self.warn("malformed_line", f"{source}:{number}: line outside any turn ignored: "
-                                            f"{stripped[:80]!r}")
+                                            f"{line.strip()[:80]!r}")
                 continue
-            rater = _RATER.match(stripped)
-            if rater is None:
-                self.warn("malformed_line", f"{source}:{number}: unrecognised rater line ignored: "
-                                            f"{stripped[:80]!r}")
-                continue
-            block["raters"].append((number, rater))
+            utt = block["match"]["id"]
+            try:
+                block["votes"] += parse_evaluator_line(line).votes(utt, self._vote_category)
+            except ValueError as exc:
+                self.warn("malformed_line", f"{source}:{number}: {malformed_message(utt, line, str(exc))}; "
+                                            f"line ignored")
         if block is not None:
             yield self._finish(block, session, texts)
 
@@ -175,8 +160,7 @@ class IemocapAdapter(Adapter):
         speaker, letter = speaker_of(utt)
         dialog = utt.rsplit("_", 1)[0]
         start, end = float(match["start"]), float(match["end"])
-        votes = tuple(v for number, m in block["raters"]
-                      for v in self._votes(m, letter, utt[:5], f"{source}:{number}"))
+        votes = tuple(block["votes"])
         audio = self._folder(session, "sentences/wav", dialog) / f"{utt}.wav"
         segment = None
         if not self._exists(audio) and self.options.get("dialog_wav_fallback", True):
@@ -197,26 +181,6 @@ class IemocapAdapter(Adapter):
             valence=float(match["v"]), arousal=float(match["a"]), dominance=float(match["d"]),
             votes=votes, agreement=agreement, segment=segment,
             phone_labels=self._alignment(session, dialog, utt))
-
-    def _votes(self, m: re.Match, speaker_letter: str, session_tag: str, where: str) -> list[Vote]:
-        kind, rater = m["kind"], m["rater"]
-        actor = rater[:1] in ("F", "M")
-        rater_id = f"{session_tag}:{kind}-{rater}" if actor else f"{kind}-{rater}"
-        self_rating = actor and rater[:1] == speaker_letter
-        body = m["body"]
-        if kind == "C":
-            words = [w.strip() for w in body.split(";") if w.strip()]
-            native = "; ".join(words)
-            if not words:
-                return [Vote(rater_id, category_native=None, self_rating=self_rating)]
-            return [Vote(rater_id, category=self._vote_category(w), category_native=native,
-                         self_rating=self_rating, weight=1.0 / len(words)) for w in words]
-        values = {key: float(value) for key, value in _DIM.findall(body)}
-        if not values:
-            self.warn("malformed_line", f"{where}: dimensional line without val/act/dom ignored: {body!r}")
-            return []
-        return [Vote(rater_id, valence=values.get("val"), arousal=values.get("act"),
-                     dominance=values.get("dom"), self_rating=self_rating)]
 
     def _vote_category(self, word: str) -> str | None:
         """Unified category of a C-line word: the card's spelling, else its stem.
@@ -281,7 +245,7 @@ class IemocapAdapter(Adapter):
         for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
             line, fallback = self._decode(raw)
             match = _TRANSCRIPT.match(line.strip())
-            if match is None or not _UTT_ID.match(match["id"]):
+            if match is None or not UTTERANCE_ID.match(match["id"]):
                 continue  # non-utterance lines (noise, other-speaker notes) carry no turn id
             if fallback:
                 self._fallback_lines += 1

@@ -51,11 +51,12 @@ class Vote:
     """One rater's label for one utterance.
 
     ``category_native`` is the rater's label exactly as the corpus wrote it (e.g. IEMOCAP's
-    ``Neutral; Anger``, MSP's ``Other-confused``); ``category`` is its unified primary category, or None
-    where it has none. ``intensity``/``arousal``/``valence``/``dominance`` are on the corpus' native
-    scale here (the card records it); :func:`seqd_builder.corpora.card.CorpusCard.normalise` maps
-    them to [0, 1] for the published row. ``weight`` is > 1 for aggregated counts (CREMA-D's tabulated
-    votes give counts per emotion, not per-rater lines).
+    ``Anger``, one word of a multi-category line; MSP's ``Other-confused``); ``category`` is its
+    unified primary category, or None where it has none. ``intensity``/``arousal``/``valence``/
+    ``dominance`` are on the corpus' native scale here (the card records it);
+    :func:`seqd_builder.corpora.card.CorpusCard.normalise` maps them to [0, 1] for the published row.
+    ``weight`` is > 1 for aggregated counts (CREMA-D's tabulated votes give counts per emotion, not
+    per-rater lines) and 1/n for each of the n categories of one rater's multi-category line (IEMOCAP).
     """
 
     rater: str
