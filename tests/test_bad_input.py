@@ -103,3 +103,44 @@ def test_a_corpus_with_nothing_usable_fails_with_the_reasons(shared_data, tmp_pa
         build(["ravdess"], tmp_path / "hf", root=tree, progress=False, phones="none")
     assert "rejected.jsonl" in err.value.hint
     assert len((tmp_path / "hf" / "reports" / "ravdess" / "rejected.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_malformed_label_file_loses_its_alignment_not_its_row(shared_data, tmp_path):
+    """The build's workers read label files: a broken one is a warning naming file and line."""
+    tree = testing.make_emodb_tree(tmp_path / "emodb", stems=["03a01Fa", "03a01Nc"])
+    lab = tree / "lablaut" / "03a01Faxx.lablaut"
+    text = lab.read_text(encoding="latin-1").splitlines()
+    body = text.index("#") + 1
+    text[body + 2] = "zwei -1 a"  # a time that is no number
+    lab.unlink()  # break the hard link to the shared file before writing
+    lab.write_text("\n".join(text) + "\n", encoding="latin-1")
+    out = tmp_path / "hf"
+    report = build(["emodb"], out, root=tree, progress=False, phones="none").configs[0]
+    assert report.written == 2 and report.warnings["phones_failed"] == 1
+    warning, = map(json.loads, (out / "reports" / "emodb" / "warnings.jsonl").read_text().splitlines())
+    assert warning["id"] == "emodb/03a01Fa" and warning["kind"] == "phones_failed"
+    assert f"03a01Faxx.lablaut:{body + 3}" in warning["detail"] and "zwei -1 a" in warning["detail"]
+    rows = {r["id"]: r for r in load_dataset(str(out), "emodb", split="train")}
+    assert rows["emodb/03a01Fa"]["phone_alignment"] is None and rows["emodb/03a01Fa"]["phones"] == []
+    assert rows["emodb/03a01Nc"]["phone_alignment"][0]["start"] > 0
+
+
+def test_write_behind_keeps_order_and_raises_the_writers_error():
+    from seqd_builder.build.writer import WriteBehind
+
+    seen = []
+    behind = WriteBehind(depth=2)
+    for i in range(50):
+        behind.submit(seen.append, i)
+    behind.drain()
+    assert seen == list(range(50))
+
+    def full_disk(_):
+        raise OSError(28, "No space left on device")
+
+    behind.submit(full_disk, 0)
+    with pytest.raises(OSError, match="No space left"):
+        for i in range(10):  # the error surfaces at a later submit or at drain, never lost
+            behind.submit(seen.append, i)
+        behind.drain()
+    behind.close()

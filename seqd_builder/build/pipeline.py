@@ -6,11 +6,13 @@ One way through, one item at a time, with bounded memory:
 2. the corpus card maps each onto the unified schema (:meth:`CorpusCard.normalise`); an unknown label
    becomes a rejection naming the file and line;
 3. duplicate ids are rejected (the first occurrence wins, the rejection names it);
-4. worker processes decode, check and resample the audio (:mod:`.audio`) and run the enricher
-   (phones), in a bounded window whose results come back in input order, so the output does not depend
-   on ``workers``;
-5. rows go to per-split shard buffers (:mod:`.writer`); every finished shard and every rejection is
-   journaled (:mod:`.journal`), so a killed build resumes where it stopped and writes the same rows;
+4. worker processes decode, check and resample the audio (:mod:`.audio`), read the corpus' own
+   phone-label files and run the enricher (phones), and turn each batch of rows into one Arrow table;
+   batches travel in a bounded window whose results come back in input order, so the output does not
+   depend on ``workers``;
+5. rows go to per-split shard buffers (:mod:`.writer`), written on one background thread behind the
+   main loop; every finished shard and every rejection is journaled (:mod:`.journal`), so a killed
+   build resumes where it stopped and writes the same rows;
 6. at the end shards are linked to their published names, and the rejection report, checksums,
    manifest and dataset card are written.
 
@@ -45,7 +47,8 @@ from ..schema import RawItem, Rejection, RejectReason, Utterance
 from .audio import AudioProblem, decode
 from .journal import Journal
 from ..phones.readers import read_label_file
-from .writer import DEFAULT_SHARD_BYTES, ShardWriter, encode_row, finalise_shards, rows_to_table
+from .writer import (DEFAULT_SHARD_BYTES, ShardWriter, WriteBehind, encode_row, finalise_shards,
+                     rows_to_table)
 
 STAGING = ".seqd-build"
 MANIFEST = "manifest.json"
@@ -307,6 +310,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     committed = set(state.done_ids) - {r["id"] for r in state.rejections}
     rejected_seqs = {r["seq"] for r in state.rejections}
     writer = ShardWriter(journal, {s: len(v) for s, v in state.shards.items()}, max_shard_bytes)
+    behind = WriteBehind()  # the writer's and journal's calls, in order, on one background thread
 
     seen: dict[str, str] = {}  # id -> where its first occurrence came from
 
@@ -344,20 +348,24 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     try:
         for seq, task, result in _ordered(tasks(), workers, window or max(2, workers * 4)):
             if isinstance(task, Rejection):
-                journal.append({"event": "rejected", "rejection": {**task.to_json(), "seq": seq}})
+                behind.submit(journal.append, {"event": "rejected",
+                                               "rejection": {**task.to_json(), "seq": seq}})
             elif result[0] == "rejected":
                 rej = Rejection(id=task.id, corpus=config, source_file=task.audio_path or task.source_file,
                                 line=None if task.audio_path else task.source_line,
                                 reason=result[1], detail=result[2])
-                journal.append({"event": "rejected", "rejection": {**rej.to_json(), "seq": seq}})
+                behind.submit(journal.append, {"event": "rejected",
+                                               "rejection": {**rej.to_json(), "seq": seq}})
             else:
                 _, index, split, utt_id, size, meta, table = result
-                writer.add(table, index, split, utt_id, size,
-                           {**meta, "source": adapter.rel(Path(task.audio_path))})
+                behind.submit(writer.add, table, index, split, utt_id, size,
+                              {**meta, "source": adapter.rel(Path(task.audio_path))})
                 bar.update(1)
-        writer.commit_all()
-        journal.append({"event": "done"})
+        behind.submit(writer.commit_all)
+        behind.submit(journal.append, {"event": "done"})
+        behind.drain()
     finally:
+        behind.close()
         writer.abandon()
         bar.close()
         journal.close()

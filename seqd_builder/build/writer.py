@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,6 +158,39 @@ class ShardWriter:
             shard.writer.close()
             shard.tmp.unlink(missing_ok=True)
         self.open.clear()
+
+
+class WriteBehind:
+    """Runs the shard writer's and the journal's calls, in order, on one background thread.
+
+    Writing is most of a build's time in its one parent process (a fresh dataset's ~1 MB per
+    utterance goes through the kernel's page cache to disk), and pyarrow releases the GIL while it
+    writes, so doing it behind the main loop overlaps it with reading the corpus and handing work to
+    the decoders. Calls run in submission order on a single thread, so the journal sees exactly the
+    sequence it would see inline (a shard is journaled after its file is renamed; SIGKILL safety is
+    unchanged). At most ``depth`` calls wait, which bounds the memory of rows in flight; a failed call
+    re-raises its error in the main thread at the next :meth:`submit` or at :meth:`drain`.
+    """
+
+    def __init__(self, depth: int = 64):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqd-writer")
+        self._pending: deque[Future] = deque()
+        self._depth = depth
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._pending.append(self._pool.submit(fn, *args))
+        while self._pending and (len(self._pending) > self._depth or self._pending[0].done()):
+            self._pending.popleft().result()
+
+    def drain(self) -> None:
+        """Wait for every submitted call; the first error is raised here."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Drop calls not yet started, wait for the running one (used on errors and interrupts)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
 
 
 def finalise_shards(journal: Journal, shards: dict[str, list[dict[str, Any]]], data_dir: Path) -> dict[str, list[str]]:
