@@ -129,7 +129,7 @@ def test_write_behind_keeps_order_and_raises_the_writers_error():
     from seqd_builder.build.writer import WriteBehind
 
     seen = []
-    behind = WriteBehind(depth=2)
+    behind = WriteBehind(depth=2, batch=3)
     for i in range(50):
         behind.submit(seen.append, i)
     behind.drain()

@@ -72,6 +72,7 @@ def child(mode: str, base: Path, out: Path, copies: int) -> dict:
 
     roots = _make_corpora(base, copies)
     wavs = _all_wavs(roots)
+    os.sync()  # the trees just made are written back before the clock starts
     start = time.perf_counter()
     if mode == "floor":
         for w in wavs:
@@ -125,6 +126,10 @@ def measure(mode: str, copies: int) -> dict:
         base.mkdir()
         out.mkdir()
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+        # start every run with no dirty pages of the previous one still being written back: the
+        # kernel throttles writers behind that writeback, which made timings of the modes that write
+        # (all but the floor) depend on the order they ran in
+        os.sync()
         result = subprocess.run([sys.executable, __file__, "--child", mode, "--base", str(base),
                                  "--out", str(out), "--copies", str(copies)],
                                 capture_output=True, text=True, env=env, check=True)

@@ -168,29 +168,45 @@ class WriteBehind:
     writes, so doing it behind the main loop overlaps it with reading the corpus and handing work to
     the decoders. Calls run in submission order on a single thread, so the journal sees exactly the
     sequence it would see inline (a shard is journaled after its file is renamed; SIGKILL safety is
-    unchanged). At most ``depth`` calls wait, which bounds the memory of rows in flight; a failed call
-    re-raises its error in the main thread at the next :meth:`submit` or at :meth:`drain`.
+    unchanged). Calls are handed over ``batch`` at a time (a hand-over costs about as much as adding a
+    row). At most ``depth`` batches wait, which bounds the memory of rows in flight; a failed call
+    re-raises its error in the main thread at a later :meth:`submit` or at :meth:`drain`.
     """
 
-    def __init__(self, depth: int = 64):
+    def __init__(self, depth: int = 8, batch: int = 16):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seqd-writer")
         self._pending: deque[Future] = deque()
-        self._depth = depth
+        self._calls: list[tuple[Callable[..., Any], tuple]] = []
+        self._depth, self._batch = depth, batch
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        self._pending.append(self._pool.submit(fn, *args))
+    @staticmethod
+    def _run(calls: list[tuple[Callable[..., Any], tuple]]) -> None:
+        for fn, args in calls:
+            fn(*args)
+
+    def _hand_over(self) -> None:
+        if self._calls:
+            self._pending.append(self._pool.submit(self._run, self._calls))
+            self._calls = []
         while self._pending and (len(self._pending) > self._depth or self._pending[0].done()):
             self._pending.popleft().result()
 
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._calls.append((fn, args))
+        if len(self._calls) >= self._batch:
+            self._hand_over()
+
     def drain(self) -> None:
-        """Wait for every submitted call; the first error is raised here."""
+        """Run every submitted call and wait for them; the first error is raised here."""
+        self._hand_over()
         while self._pending:
             self._pending.popleft().result()
 
     def close(self) -> None:
-        """Drop calls not yet started, wait for the running one (used on errors and interrupts)."""
+        """Drop calls not yet started, wait for the running batch (used on errors and interrupts)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()
+        self._calls = []
 
 
 def finalise_shards(journal: Journal, shards: dict[str, list[dict[str, Any]]], data_dir: Path) -> dict[str, list[str]]:

@@ -33,17 +33,17 @@ def _xlabel_rows(path: Path) -> list[tuple[int, float, str]]:
     except ValueError:
         raise AnnotationError("xlabel header has no terminating '#' line", file=path) from None
     rows = []
+    phone = _XLABEL_PHONE.match
     for number, line in enumerate(lines[body:], start=body + 1):
-        if not line.strip():
+        parts = line.split(None, 2)
+        if not parts:
             continue
-        parts = line.strip().split(None, 2)
         try:
             time = float(parts[0])
-        except (ValueError, IndexError):
+        except ValueError:
             raise AnnotationError(f"expected 'time colour label', got {line!r}", file=path,
                                   line=number) from None
-        label = parts[2] if len(parts) > 2 else ""
-        rows.append((number, time, _XLABEL_PHONE.match(label.strip()).group(0)))
+        rows.append((number, time, phone(parts[2].strip()).group(0) if len(parts) > 2 else ""))
     return rows
 
 
