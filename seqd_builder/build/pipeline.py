@@ -43,10 +43,10 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..corpora import get_adapter
 from ..errors import BuildError, SeqdError, UnknownLabelError
+from ..phones.readers import read_label_file
 from ..schema import RawItem, Rejection, RejectReason, Utterance
 from .audio import AudioProblem, decode
 from .journal import Journal
-from ..phones.readers import read_label_file
 from .writer import (DEFAULT_SHARD_BYTES, ShardWriter, WriteBehind, encode_row, finalise_shards,
                      rows_to_table)
 
