@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..schema import PhoneSegment, RawItem, Rejection, RejectReason
+from ..schema import LabelFile, RawItem, Rejection, RejectReason
 from .base import Adapter, register
 
 REQUIRED_COLUMNS = ("id", "speaker", "language", "text", "category", "intensity_level", "arousal",
@@ -34,18 +34,6 @@ REQUIRED_COLUMNS = ("id", "speaker", "language", "text", "category", "intensity_
 
 def _number(value: str) -> float | None:
     return float(value) if value not in ("", None) else None
-
-
-def read_alignment(path: Path) -> tuple[PhoneSegment, ...] | None:
-    """The ``phones`` tier of a demo TextGrid (speech phones only), or None when unreadable."""
-    from praatio import textgrid
-
-    try:
-        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
-        tier = grid.getTier("phones")
-    except (OSError, ValueError, KeyError, IndexError):
-        return None
-    return tuple(PhoneSegment(e.label, float(e.start), float(e.end)) for e in tier.entries if e.label.strip())
 
 
 @register("demo")
@@ -147,5 +135,6 @@ class DemoAdapter(Adapter):
             language=row["language"], text=row["text"], category=row["category"],
             intensity=row["intensity_level"] or None,
             phones=tuple(row.get("phones", "").split()) or None,
-            phone_alignment=read_alignment(textgrid) if textgrid is not None else None,
+            phone_labels=LabelFile(str(textgrid), "textgrid", tier="phones") if textgrid is not None
+            else None,
             **{**labels, **rated})
