@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from datasets import load_dataset
+from datasets import Audio, load_dataset
 
 from seqd_builder import testing
 from seqd_builder.build import build
@@ -35,6 +35,8 @@ def damaged(shared_data, tmp_path_factory):
     shutil.copyfile(files[5], files[5].with_suffix(".WAV"))
     out = tmp_path / "hf"
     report = build(["ravdess"], out, root=tree, progress=False, phones="none")
+    # the same with workers: resampled rows travel back, verbatim ones the parent reads itself
+    build(["ravdess"], tmp_path / "hf-j2", root=tree, progress=False, phones="none", workers=2)
     return files, out, report.configs[0]
 
 
@@ -46,6 +48,10 @@ def test_every_item_accounted_for(damaged):
                                      "unknown_label": 1, "malformed_line": 1, "duplicate_id": 1}
     ds = load_dataset(str(out), "ravdess", split="train")
     assert ds.num_rows == 9 and len(set(ds["id"])) == 9
+    j2 = load_dataset(str(out.parent / "hf-j2"), "ravdess", split="train")
+    assert j2.cast_column("audio", Audio(decode=False))["audio"] == \
+        ds.cast_column("audio", Audio(decode=False))["audio"]
+    assert (out.parent / "hf-j2" / "rejected.jsonl").read_text() == (out / "rejected.jsonl").read_text()
 
 
 def test_rejections_name_file_and_reason(damaged):
@@ -144,3 +150,25 @@ def test_write_behind_keeps_order_and_raises_the_writers_error():
             behind.submit(seen.append, i)
         behind.drain()
     behind.close()
+
+
+def test_audio_the_parent_embeds_must_be_the_file_a_worker_checked(shared_data, tmp_path):
+    """With workers, verbatim audio is read again by the parent; a file rewritten since fails the build."""
+    import os
+
+    import pyarrow as pa
+
+    from seqd_builder.build.audio import read_source
+    from seqd_builder.build.writer import BatchTable
+    from seqd_builder.errors import BuildError
+
+    wav = tmp_path / "03a01Fa.wav"
+    shutil.copyfile(shared_data / "audio" / "emodb" / "wav" / "03a01Fa.wav", wav)
+    data, stamp = read_source(wav)
+    rows = pa.table({"audio": pa.array([{"bytes": None, "path": wav.name}],
+                                       pa.struct([("bytes", pa.binary()), ("path", pa.string())]))})
+    assert BatchTable(rows, {0: (str(wav), stamp)}).table()["audio"][0]["bytes"].as_py() == data
+    st = wav.stat()
+    os.utime(wav, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # rewritten: a new time
+    with pytest.raises(BuildError, match="03a01Fa.wav changed while the build was running"):
+        BatchTable(rows, {0: (str(wav), stamp)}).table()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,24 @@ class DecodedAudio:
     source_rate: int
     source_channels: int
     warnings: tuple[str, ...]
+    verbatim: bool = False       # wav_bytes are the source file's bytes (16 kHz mono PCM16 WAV, whole)
+    source_stamp: tuple[int, ...] = ()  # see read_source
+
+
+def read_source(path: str | Path) -> tuple[bytes, tuple[int, ...]]:
+    """A file's bytes and its stamp (size, mtime in ns, inode, device), taken from the open file.
+
+    The stamp is the quick check of build tools (make, rsync, git's index): equal stamps mean the
+    same content unless someone rewrote the file in place and reset its time. The build uses it to
+    tell that a file it reads a second time (the parent embedding a worker's verbatim audio) is still
+    the file the worker checked, at a fraction of the cost of hashing it again.
+    """
+    with open(path, "rb") as fh:
+        return fh.read(), stamp_of(os.fstat(fh.fileno()))
+
+
+def stamp_of(st: os.stat_result) -> tuple[int, ...]:
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
 
 def _why(exc: Exception) -> str:
@@ -71,7 +90,7 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
     """Read, check and normalise ``path`` (optionally only ``segment`` = (start, end) seconds)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw, stamp = read_source(path)
     except FileNotFoundError:
         raise AudioProblem(RejectReason.MISSING_AUDIO, "audio file not found", path) from None
     except OSError as exc:
@@ -133,4 +152,5 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
         wav = raw
     else:
         wav = _encode_wav(mono, "PCM_16" if subtype in ("PCM_16", "PCM_U8", "PCM_S8") else "PCM_24")
-    return DecodedAudio(wav, mono, duration, sha, rate, channels, tuple(warnings))
+    return DecodedAudio(wav, mono, duration, sha, rate, channels, tuple(warnings), verbatim=untouched,
+                        source_stamp=stamp)

@@ -47,8 +47,8 @@ from ..phones.readers import read_label_file
 from ..schema import RawItem, Rejection, RejectReason, Utterance
 from .audio import AudioProblem, decode
 from .journal import Journal
-from .writer import (DEFAULT_SHARD_BYTES, ShardWriter, WriteBehind, encode_row, finalise_shards,
-                     rows_to_table)
+from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
+                     finalise_shards, rows_to_table)
 
 STAGING = ".seqd-build"
 MANIFEST = "manifest.json"
@@ -102,10 +102,13 @@ def _warning(kind: str, utt: Utterance, detail: str) -> dict[str, Any]:
             "detail": detail}
 
 
-def _process(utt: Utterance) -> tuple:
+def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
     """Decode one utterance's audio, read its label file and enrich it. Runs in a worker process.
 
-    Returns ``("rejected", reason, detail)`` or ``("row", encoded row, meta)``.
+    Returns ``("rejected", reason, detail)`` or ``("row", encoded row, meta, audio bytes, source)``.
+    With ``ship_audio`` False, audio that is published verbatim (the source file's own bytes) is left
+    out of the row and ``source`` = (path, stamp) tells the parent to read it itself: sending it back
+    through a pipe costs the parent more than reading the file again from the page cache.
     """
     if utt.audio_path is None:
         return ("rejected", RejectReason.MISSING_AUDIO, "the corpus lists no audio file for this item")
@@ -131,33 +134,37 @@ def _process(utt: Utterance) -> tuple:
             warnings.append(_warning("phones_failed", utt, str(exc)))
             utt = dataclasses.replace(utt, phones=(), phone_alignment=None)
     row = utt.to_row()
-    row["audio"] = {"bytes": audio.wav_bytes, "path": Path(utt.audio_path).name}
+    source = None if ship_audio or not audio.verbatim else (utt.audio_path, audio.source_stamp)
+    row["audio"] = {"bytes": None if source else audio.wav_bytes, "path": Path(utt.audio_path).name}
     row["duration"] = audio.duration
     # what the dataset card counts travels in the journal, so counting needs no re-read of shards
     stats = [row["category"], row["gender"], round(audio.duration, 3), row["speaker"],
              row["intensity_level"]]
     return ("row", encode_row(row), {"warnings": warnings, "sha256": audio.source_sha256,
-                                     "stats": stats})
+                                     "stats": stats}, len(audio.wav_bytes), source)
 
 
-def _process_batch(utterances: list[Utterance]) -> tuple[pa.Table | None, list[tuple]]:
+def _process_batch(utterances: list[Utterance], ship_audio: bool = True
+                   ) -> tuple[pa.Table | None, list[tuple], dict[int, tuple[str, str]]]:
     """:func:`_process` over a batch; the batch's rows come back as one Arrow table.
 
     Building the table here, in the worker, keeps the parent (which reads the corpus and writes the
     shards, one process for the whole build) down to slicing tables; a row is then
-    ``("row", index in the table, split, id, audio bytes, meta)``.
+    ``("row", index in the table, split, id, audio bytes, meta)``. The third element maps row indices
+    to the (path, stamp) of audio the parent reads itself (see :func:`_process`).
     """
-    rows, results = [], []
+    rows, results, sources = [], [], {}
     for utt in utterances:
-        result = _process(utt)
+        result = _process(utt, ship_audio)
         if result[0] == "row":
-            row = result[1]
-            results.append(("row", len(rows), row["split"], row["id"], len(row["audio"]["bytes"]),
-                            result[2]))
+            _, row, meta, size, source = result
+            if source is not None:
+                sources[len(rows)] = source
+            results.append(("row", len(rows), row["split"], row["id"], size, meta))
             rows.append(row)
         else:
             results.append(result)
-    return (rows_to_table(rows) if rows else None), results
+    return (rows_to_table(rows) if rows else None), results, sources
 
 
 def _batches(tasks: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -173,9 +180,9 @@ def _batches(tasks: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple
         yield batch
 
 
-def _unbatch(batch: list[tuple[int, Any]], done: tuple[pa.Table | None, list[tuple]]
-             ) -> Iterator[tuple[int, Any, Any]]:
-    table, results = done
+def _unbatch(batch: list[tuple[int, Any]], done: tuple) -> Iterator[tuple[int, Any, Any]]:
+    table, results, sources = done
+    table = BatchTable(table, sources) if table is not None else None
     it = iter(results)
     for seq, task in batch:
         if not isinstance(task, Utterance):
@@ -205,7 +212,7 @@ def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int,
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         pending: deque[tuple[list, Future]] = deque()
         for batch in _batches(tasks, batch_size):
-            pending.append((batch, pool.submit(_process_batch, work(batch))))
+            pending.append((batch, pool.submit(_process_batch, work(batch), False)))
             while len(pending) >= window or (pending and pending[0][1].done()):
                 b, fut = pending.popleft()
                 yield from _unbatch(b, fut.result())

@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import BuildError
 from ..schema import CATEGORIES, FEATURES, GENDERS
+from .audio import stamp_of
 from .journal import Journal
 
 DEFAULT_SHARD_BYTES = 256 * 1024 * 1024
@@ -61,6 +64,56 @@ def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)
 
 
+class BatchTable:
+    """A worker's batch of rows; audio a worker did not send is read here, on the writer's thread.
+
+    ``sources`` maps row indices whose ``audio.bytes`` is null to the (path, stamp) of the source
+    file whose bytes are the published audio. :meth:`table` reads them once, and checks each stamp
+    (:func:`~seqd_builder.build.audio.read_source`) against the one the worker took when it decoded
+    and checked the file, so a file that changed during the build fails it instead of publishing
+    bytes nobody checked.
+    """
+
+    __slots__ = ("_table", "_sources")
+
+    def __init__(self, table: pa.Table, sources: dict[int, tuple[str, tuple[int, ...]]] | None = None):
+        self._table, self._sources = table, sources or {}
+
+    def table(self) -> pa.Table:
+        if self._sources:
+            audio = self._table.column("audio").combine_chunks()
+            blobs = audio.field("bytes")
+            sizes = [self._sources[i][1][0] if i in self._sources else len(blobs[i].as_buffer())
+                     for i in range(len(blobs))]
+            offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=offsets[1:])
+            # one buffer for the batch's audio, each file read straight into its place
+            data = pa.allocate_buffer(int(offsets[-1]))
+            view = memoryview(data)
+            for i in range(len(sizes)):
+                place = view[offsets[i]:offsets[i + 1]]
+                if i not in self._sources:
+                    place[:] = blobs[i].as_buffer()
+                    continue
+                path, stamp = self._sources[i]
+                with open(path, "rb") as fh:
+                    if stamp_of(os.fstat(fh.fileno())) != stamp or fh.readinto(place) != sizes[i]:
+                        raise BuildError(f"{path} changed while the build was running",
+                                         hint="build again once the corpus folder is no longer "
+                                              "written to")
+            small = offsets[-1] < 2**31  # binary's int32 offsets; else large_binary, cast (a copy)
+            column = pa.Array.from_buffers(
+                pa.binary() if small else pa.large_binary(), len(sizes),
+                [None, pa.py_buffer(offsets.astype(np.int32) if small else offsets), data])
+            filled = pa.StructArray.from_arrays(
+                [column if small else column.cast(pa.binary()), audio.field("path")],
+                fields=list(audio.type))
+            where = self._table.schema.get_field_index("audio")
+            self._table = self._table.set_column(where, self._table.schema.field(where), filled)
+            self._sources = {}
+        return self._table
+
+
 def _rows_of(table: pa.Table, indices: list[int]) -> pa.Table:
     if indices[-1] - indices[0] + 1 == len(indices):
         return table.slice(indices[0], len(indices))
@@ -74,7 +127,7 @@ class _OpenShard:
     tmp: Path
     ids: list[str] = field(default_factory=list)
     metas: list[dict[str, Any]] = field(default_factory=list)
-    pending: list[tuple[pa.Table, int]] = field(default_factory=list)  # (batch table, row index)
+    pending: list[tuple[BatchTable, int]] = field(default_factory=list)  # (batch, row index)
     pending_bytes: int = 0
     audio_bytes: int = 0
 
@@ -100,7 +153,7 @@ class ShardWriter:
             self.open[split] = _OpenShard(name, writer, tmp)
         return self.open[split]
 
-    def add(self, table: pa.Table, index: int, split: str, utt_id: str, audio_bytes: int,
+    def add(self, table: BatchTable, index: int, split: str, utt_id: str, audio_bytes: int,
             meta: dict[str, Any]) -> None:
         """Add row ``index`` of ``table`` (a batch of encoded rows made by :func:`rows_to_table`).
 
@@ -127,11 +180,11 @@ class ShardWriter:
         parts, run_table, run = [], None, []
         for table, index in shard.pending:
             if table is not run_table and run:
-                parts.append(_rows_of(run_table, run))
+                parts.append(_rows_of(run_table.table(), run))
                 run = []
             run_table = table
             run.append(index)
-        parts.append(_rows_of(run_table, run))
+        parts.append(_rows_of(run_table.table(), run))
         shard.writer.write_table(pa.concat_tables(parts) if len(parts) > 1 else parts[0])
         shard.pending, shard.pending_bytes = [], 0
 
