@@ -130,9 +130,11 @@ def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
             utt = _ENRICHER(utt, audio.samples, 16_000)
         except SeqdError as exc:
             # phones that failed their check (e.g. an alignment made on another take) are not
-            # published: the row keeps no phones, and the warning says why
+            # published: the row keeps the enricher's fallback (G2P phones) or none, and the
+            # warning says why
             warnings.append(_warning("phones_failed", utt, str(exc)))
-            utt = dataclasses.replace(utt, phones=(), phone_alignment=None)
+            utt = getattr(exc, "utterance", None) or dataclasses.replace(utt, phones=(),
+                                                                         phone_alignment=None)
     row = utt.to_row()
     source = None if ship_audio or not audio.verbatim else (utt.audio_path, audio.source_stamp)
     row["audio"] = {"bytes": None if source else audio.wav_bytes, "path": Path(utt.audio_path).name}

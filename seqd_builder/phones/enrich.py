@@ -7,11 +7,12 @@ Modes (``seqd build --phones MODE``; a corpus' default is ``phones.default_mode`
 ``g2p``
     phones from the transcript (eSpeak NG IPA, or pypinyin initials/finals); no alignment.
 ``corpus``
-    the corpus' own alignment (EmoDB lablaut, IEMOCAP phseg, MSP-Podcast TextGrid, read by the
-    adapter with :mod:`seqd_builder.phones.readers`), folded to phone level and mapped to IPA through
-    the card's inventory; utterances without one fall back to ``g2p``. An alignment that cannot
-    belong to the recording (:mod:`~seqd_builder.phones.checks`; ~7% of EmoDB's) raises, so the
-    pipeline records ``phones_failed`` instead of publishing wrong times.
+    the corpus' own alignment (EmoDB lablaut, IEMOCAP phseg, MSP-Podcast TextGrid, named by the
+    adapter and read in the build's workers with :mod:`seqd_builder.phones.readers`), folded to phone
+    level and mapped to IPA through the card's inventory; utterances without one fall back to
+    ``g2p``. An alignment that cannot belong to the recording (:mod:`~seqd_builder.phones.checks`;
+    3 of EmoDB's 533) raises :class:`PhonesFallback` carrying the utterance with G2P phones and no
+    alignment, so the pipeline records ``phones_failed`` and publishes no wrong times.
 ``align``
     the built-in aligner (Praat + eSpeak NG, tuned; :class:`~seqd_builder.phones.PraatAligner`).
 ``mfa``
@@ -115,6 +116,18 @@ class G2PEnricher(Enricher):
         return dataclasses.replace(utt, phones=self.phones(utt), phone_alignment=None)
 
 
+class PhonesFallback(SeqdError):
+    """The phones given could not be used; ``utterance`` (when not None) is the row to publish instead.
+
+    A warning, not a failure: the pipeline reports the message as ``phones_failed`` and keeps
+    ``utterance``, or no phones at all when there is none.
+    """
+
+    def __init__(self, message: str, *, utterance: Utterance | None, **kw):
+        super().__init__(message, **kw)
+        self.utterance = utterance
+
+
 class CorpusEnricher(Enricher):
     """The corpus' own alignment, mapped through its inventory; G2P where an utterance has none."""
 
@@ -129,9 +142,16 @@ class CorpusEnricher(Enricher):
                                           where=utt.source_file)
             problem = alignment_mismatch(segments, audio, sr) if audio is not None else None
             if problem:
-                raise SeqdError(f"{utt.id}: the corpus alignment does not belong to this recording: "
-                                f"{problem}", file=utt.source_file,
-                                hint="the label file was probably made on another take")
+                bare = dataclasses.replace(utt, phones=(), phone_alignment=None)
+                try:
+                    fallback = self.fallback(bare, audio, sr) if self.fallback and utt.text else None
+                except SeqdError:
+                    fallback = None
+                raise PhonesFallback(
+                    f"{utt.id}: the corpus alignment does not belong to this recording: {problem}"
+                    + ("; G2P phones kept instead, without times" if fallback else ""),
+                    utterance=fallback, file=utt.source_file,
+                    hint="the label file was probably made on another take")
             speech = _speech(segments)
             return dataclasses.replace(utt, phones=tuple(s.phone for s in speech),
                                        phone_alignment=speech)
