@@ -59,7 +59,7 @@ class CorpusLayoutError(SeqdError, FileNotFoundError):
             found = shown or "(empty folder)"
         self.corpus, self.root, self.expected, self.found = corpus, str(root), expected, found
         super().__init__(
-            f"{root} does not look like a {corpus} corpus: expected {expected}; found {found}",
+            f"{root} does not look like the {corpus!r} corpus: expected {expected}; found {found}",
             hint=hint or f"point --root at the folder that holds the {corpus} distribution as unpacked")
 
 

@@ -21,7 +21,7 @@ def test_wrong_root_says_what_was_expected_and_found(shared_data, tmp_path):
     result = _run("build", "ravdess", "--root", str(shared_data / "audio" / "emodb"),
                   "--out", str(tmp_path / "out"))
     assert result.returncode == 2
-    assert "does not look like a ravdess corpus" in result.stderr
+    assert "does not look like the 'ravdess' corpus" in result.stderr
     assert "expected Actor_01 … Actor_24" in result.stderr
     assert "found LICENSE.txt, erkennung.txt" in result.stderr and "wav/" in result.stderr
     assert "hint: point --root at" in result.stderr

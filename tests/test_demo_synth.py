@@ -170,7 +170,7 @@ def test_adapter_reads_the_synthesised_folder(tiny):
 
 def test_adapter_refuses_a_folder_that_is_not_a_demo_corpus(tmp_path):
     (tmp_path / "truth.csv").write_text("id\n", encoding="utf-8")
-    with pytest.raises(Exception, match="does not look like a demo corpus"):
+    with pytest.raises(Exception, match="does not look like the 'demo' corpus"):
         get_adapter("demo", tmp_path).check_layout()
 
 
