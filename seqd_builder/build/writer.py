@@ -9,6 +9,9 @@ the names the Hub's parquet convention and ``load_dataset`` expect.
 
 Audio bytes are stored uncompressed: PCM gains about 20% from zstd at four times the write cost, while
 every other column is zstd-compressed.
+
+Rows arrive as :class:`BatchTable` s (one Arrow table per worker batch) and are sliced into row
+groups; :class:`WriteBehind` runs the writer and the journal on one background thread, in order.
 """
 
 from __future__ import annotations
@@ -68,10 +71,10 @@ class BatchTable:
     """A worker's batch of rows; audio a worker did not send is read here, on the writer's thread.
 
     ``sources`` maps row indices whose ``audio.bytes`` is null to the (path, stamp) of the source
-    file whose bytes are the published audio. :meth:`table` reads them once, and checks each stamp
-    (:func:`~seqd_builder.build.audio.read_source`) against the one the worker took when it decoded
-    and checked the file, so a file that changed during the build fails it instead of publishing
-    bytes nobody checked.
+    file whose bytes are the published audio. :meth:`table` reads them once, straight into one Arrow
+    buffer for the batch, and checks each file's stamp (:func:`~seqd_builder.build.audio.stamp_of`:
+    size, time, inode) against the one the worker took when it decoded and checked the file, so a
+    file that changed during the build fails it instead of publishing bytes nobody checked.
     """
 
     __slots__ = ("_table", "_sources")
