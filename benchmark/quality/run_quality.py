@@ -324,7 +324,8 @@ def main(argv=None) -> None:
                         args.upstream and upstream not in args.upstream):
                     continue
                 if args.full_size and model.startswith("speecheq"):
-                    overrides = {"augment": {"speed": [1.0]}} if upstream == WHISPER else {}
+                    keep = {k: overrides[k] for k in ("normalise",) if k in overrides}  # ablation switches
+                    overrides = keep | ({"augment": {"speed": [1.0]}} if upstream == WHISPER else {})
                     out = out.with_name(out.name.replace(".json", "__full.json"))
                 folds = args.folds.split(",") if args.folds else None
                 if args.partial:
