@@ -20,6 +20,13 @@ def fmt(summary: dict | None) -> str:
     return f"{100 * summary['mean']:.1f}" + (f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "")
 
 
+def label(run: dict) -> str:
+    """The run's tag from its file name (``task__tag__upstream.json``): ablations of one model config
+    (``speecheq_nonorm`` is ``speecheq`` with ``normalise: false``) keep apart in the tables."""
+    parts = run["_file"].removesuffix(".json").split("__")
+    return parts[1] if len(parts) == 3 else run["model"]
+
+
 def render(paths: list[Path]) -> str:
     runs = [json.loads(p.read_text(encoding="utf-8")) | {"_file": p.name} for p in paths]
     lines = ["# Quality runs on real audio (CPU)", "",
@@ -40,7 +47,7 @@ def render(paths: list[Path]) -> str:
             per_fold = " ".join(f"{100 * f['metrics']['ua']:.0f}" for f in r["folds"])
             epochs = [f.get("epochs") for f in r["folds"] if f.get("epochs") is not None]
             ep = f"{min(epochs)}–{max(epochs)}" if epochs else "–"
-            model = r["model"] + (f" ({len(r['folds'])} of {n_folds} folds)" if len(r["folds"]) < n_folds else "")
+            model = label(r) + (f" ({len(r['folds'])} of {n_folds} folds)" if len(r["folds"]) < n_folds else "")
             lines.append(f"| {family(r['upstream']['name'])} | {model} | **{fmt(r['metrics'].get('ua'))}** | "
                          f"{fmt(r['metrics'].get('wa'))} | {fmt(r['metrics'].get('macro_f1'))} | {per_fold} | "
                          f"{ep} | `{r['_file']}` |")
@@ -58,6 +65,6 @@ def same_folds(sel: list[dict], common: set[str]) -> list[str]:
            "| front-end | model | mean UA on these folds |", "|---|---|---|"]
     for r in sel:
         vals = [f["metrics"]["ua"] for f in r["folds"] if f["fold"] in common]
-        out.append(f"| {family(r['upstream']['name'])} | {r['model']} | "
+        out.append(f"| {family(r['upstream']['name'])} | {label(r)} | "
                    f"{100 * sum(vals) / len(vals):.1f} |" if vals else "| – | – | – |")
     return out + [""]

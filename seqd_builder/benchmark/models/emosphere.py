@@ -36,7 +36,7 @@ from torch import nn
 from ...errors import ConfigError
 from . import register
 from .base import BenchModel, ModelSpec, TrainStats
-from .layers import ccc_loss, inverse_frequency, masked_ce
+from .layers import aux_weight, ccc_loss, inverse_frequency, masked_ce  # noqa: F401 - aux_weight re-exported
 
 OCTANTS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
 
@@ -85,14 +85,6 @@ def region_labels(vad01: np.ndarray, bins: tuple[int, int] | None = None) -> np.
     avd = to_centred(np.nan_to_num(vad01, nan=0.5))
     labels = octant(avd) if bins is None else angular_bin(avd, *bins)
     return np.where(missing, -1, labels)
-
-
-def aux_weight(epoch: int, start: float = 1.0, floor: float = 0.01, decay_epochs: int = 5,
-               after: float = 0.0) -> float:
-    """The dynamic auxiliary weight of epoch ``epoch`` (0-based), as in the released training loop."""
-    if epoch < decay_epochs:
-        return start - (epoch / decay_epochs) * (start - floor)
-    return after
 
 
 # --- style pooling ---------------------------------------------------------------------------------

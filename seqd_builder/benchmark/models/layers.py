@@ -107,3 +107,40 @@ def inverse_frequency(labels, n_classes: int) -> torch.Tensor:
     w = labels.numel() / (n_classes * counts)
     w[counts == 0] = 0.0
     return w
+
+
+def aux_weight(epoch: int, start: float = 1.0, floor: float = 0.01, decay_epochs: int = 5,
+               after: float = 0.0) -> float:
+    """The dynamic auxiliary weight of epoch ``epoch`` (0-based), as in EmoSphere-SER's released loop.
+
+    It falls linearly from ``start`` to ``floor`` over ``decay_epochs`` epochs, then stays at ``after``.
+    ``decay_epochs=0, after=1`` is a constant weight. SpeechEQ uses the same schedule for its auxiliary
+    heads: they shape the shared encoder early and then leave it to the emotion head.
+    """
+    if epoch < decay_epochs:
+        return start - (epoch / decay_epochs) * (start - floor)
+    return after
+
+
+class _GradScale(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None
+
+
+def grad_scale(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """``x`` in the forward pass; its gradient multiplied by ``scale`` in the backward pass.
+
+    ``scale=1`` is a no-op and ``0`` a stop-gradient: a head reading ``grad_scale(h, s)`` still learns at
+    the full rate, while only a fraction ``s`` of its gradient reaches the shared layers below ``h``.
+    """
+    if scale == 1.0:
+        return x
+    if scale == 0.0:
+        return x.detach()
+    return _GradScale.apply(x, float(scale))
