@@ -17,7 +17,6 @@ that an interrupted build resumes exactly where it stopped.
 from __future__ import annotations
 
 import os
-
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
@@ -165,7 +164,8 @@ class Adapter(ABC):
     def rel(self, path: Path) -> str:
         """A path relative to the corpus root, as recorded in reports (portable across machines).
 
-        Lexical, like ``Path.relative_to`` (whose parsing cost showed in build profiles: this runs
-        once per utterance in the build's parent process)."""
+        Lexical, like ``Path.relative_to``, whose parsing cost showed in build profiles: this runs
+        once per utterance in the build's parent process.
+        """
         text, root = str(path), str(self.root).rstrip(os.sep) + os.sep
         return text[len(root):] if text.startswith(root) else text

@@ -33,7 +33,7 @@ Why they exist: on RAVDESS (one sentence per actor in the shared subset) the pho
 epochs and, with a small encoder trained for 8 epochs, held the category and gender losses flat at chance
 (19.8 UA over 6 folds). Measured on real audio (``benchmark/quality``), the cause was the short schedule
 rather than the loss balance: with hidden 128 and 20 epochs the constant weights above help (RAVDESS,
-Whisper-base, 6 folds: 58.4 UA with the auxiliary heads, 51.6 without), while the EmoSphere decay
+Whisper-base, 6 folds: 58.3 UA with the auxiliary heads, 51.6 without), while the EmoSphere decay
 (1 → 0.01 over 5 epochs, then 0) did worse on the one fold tried (62.5 vs 68.8).
 """
 
