@@ -12,6 +12,7 @@ import torch
 
 from seqd_builder.benchmark.upstreams import CachedUpstream, get_upstream
 from seqd_builder.benchmark.upstreams import whisper_weights
+from seqd_builder.checksums import file_sha256
 from seqd_builder.errors import AudioError, ConfigError, MissingToolError, UnknownLabelError
 
 SHARED = Path(os.environ.get("SEQD_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
@@ -192,7 +193,7 @@ def test_ct2_whisper_base_assembles_once_and_encodes_real_audio(monkeypatch, tmp
     with open(folder / "model.bin", "r+b") as fh:                    # a corrupt cache is rebuilt
         fh.write(b"garbage")
     whisper_weights.resolve_whisper("base")
-    assert whisper_weights._sha256(folder / "model.bin") == whisper_weights.PINNED_SHA256["base"]
+    assert file_sha256(folder / "model.bin") == whisper_weights.PINNED_SHA256["base"]
 
     up = get_upstream("ct2-whisper:base", threads=2)
     assert (up.dim, up.num_layers, up.frozen, up.parameters) == (512, 1, True, 20_590_592)

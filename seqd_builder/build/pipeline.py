@@ -41,6 +41,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from .. import __version__
+from ..checksums import file_sha256
 from ..corpora import get_adapter
 from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..phones.readers import read_label_file
@@ -225,18 +226,10 @@ def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int,
 
 # --- parent side --------------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _fingerprint(adapter, options: Mapping[str, Any], phones: str) -> tuple[str, list[dict]]:
     inputs = []
     for p in sorted(adapter.input_files()):
-        inputs.append({"path": adapter.rel(p), "bytes": p.stat().st_size, "sha256": _sha256(p)})
+        inputs.append({"path": adapter.rel(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)})
     card_bytes = adapter.card.path.read_bytes() if adapter.card.path else b""
     payload = {
         "code": __version__, "corpus": adapter.name, "root": str(adapter.root.resolve()),

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...checksums import update_from_file
 from ...errors import ConfigError, MissingToolError
 from .base import SAMPLE_RATE, Upstream
 
@@ -33,9 +34,7 @@ def _weights_fingerprint(path: Path) -> str:
     """sha256 over the weight files of a local model folder (identifies random test models too)."""
     digest = hashlib.sha256()
     for name in sorted(p.name for p in path.iterdir() if p.name.startswith(("model", "pytorch_model"))):
-        with open(path / name, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(block)
+        update_from_file(digest, path / name)
     return digest.hexdigest()[:16]
 
 

