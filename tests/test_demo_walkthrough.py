@@ -59,3 +59,14 @@ def test_leaderboard_site_lists_the_demo_tasks(demo):
     html = report.site.read_text()
     assert "demo" in html and "demo_attr" in html
     assert list((out / "leaderboard" / "submissions" / "demo").glob("*.json"))
+
+
+def test_summary_names_the_site_when_out_is_relative(tmp_path, monkeypatch):
+    """`seqd demo` writes to ./seqd-demo by default: the summary must still print a file URI."""
+    from pathlib import Path
+
+    from seqd_builder.demo.walkthrough import DemoReport
+
+    monkeypatch.chdir(tmp_path)
+    report = DemoReport(out=Path("seqd-demo"), site=Path("seqd-demo") / "leaderboard")
+    assert f"leaderboard: {(tmp_path / 'seqd-demo' / 'leaderboard').as_uri()}" in report.summary()

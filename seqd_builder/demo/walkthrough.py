@@ -44,7 +44,7 @@ class DemoReport:
         for step, seconds, result in self.steps:
             lines.append(f"  {step:<28} {seconds:6.1f} s  {result}")
         if self.site is not None:
-            lines += ["", f"leaderboard: {self.site.as_uri()}"]
+            lines += ["", f"leaderboard: {self.site.resolve().as_uri()}"]  # --out may be relative
         return "\n".join(lines)
 
 
