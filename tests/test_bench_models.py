@@ -86,7 +86,7 @@ def test_coral_is_ordinal():
 
 def test_speecheq_and_baseline_ignore_padding():
     torch.manual_seed(0)
-    for model in (SpeechEQ(spec(), hidden=16).eval(),
+    for model in (SpeechEQ(spec(), hidden=16).eval(), SpeechEQ(spec(), hidden=16, input_stats=True).eval(),
                   get_model_class("baseline")(spec(targets=("category", "vad"))).eval()):
         a, b = torch.randn(1, 30, 8), torch.randn(1, 13, 8)
         batch = torch.full((2, 1, 30, 8), 9.0)
@@ -94,6 +94,26 @@ def test_speecheq_and_baseline_ignore_padding():
         out = model(batch, torch.tensor([30, 13]))
         alone = model(b[None], torch.tensor([13]))
         assert torch.allclose(out["category"][1], alone["category"][0], atol=1e-5)
+
+
+def test_speecheq_input_stats_reach_the_emotion_heads_only():
+    """With ``input_stats`` the category head reads the input's mean and std besides the encoder."""
+    torch.manual_seed(0)
+    plain = SpeechEQ(spec(), hidden=16)
+    with_stats = SpeechEQ(spec(), hidden=16, input_stats=True, input_stats_dropout=0.0).eval()
+    assert with_stats.category.in_features == plain.category.in_features + 2 * 8
+    assert with_stats.gender.in_features == plain.gender.in_features  # the aux heads read the encoder
+    x = torch.randn(1, 20, 8)
+    from seqd_builder.benchmark.models.layers import masked_stats
+    stats = masked_stats(x, torch.ones(1, 20, dtype=torch.bool))
+    assert torch.allclose(stats[0, :8], x[0].mean(0), atol=1e-5)
+    assert torch.allclose(stats[0, 8:], x[0].std(0, unbiased=False), atol=1e-5)
+    # zeroing the stats part of the category weights leaves what the encoder path alone predicts
+    with torch.no_grad():
+        with_stats.category.weight[:, 16:] = 0
+    h = with_stats.utt(with_stats.pool(*with_stats.encode(x, torch.tensor([20]))[0:3:2]))
+    assert torch.allclose(with_stats(x, torch.tensor([20]))["category"],
+                          h @ with_stats.category.weight[:, :16].T + with_stats.category.bias, atol=1e-5)
 
 
 def test_layer_sum_is_a_softmax_mixture():

@@ -85,6 +85,30 @@ def test_same_seed_same_numbers_and_resume(emodb_like, tmp_path, monkeypatch):
                  **{k: v for k, v in kw.items()})
 
 
+def test_refit_trains_again_on_train_and_validation(emodb_like, tmp_path, monkeypatch):
+    """``training.refit``: the tested model is retrained on train + validation for the chosen epochs."""
+    calls = []
+    real = runner_mod.train_fold
+
+    def spy(model, train_ds, val_ds, cfg, *args, **kwargs):
+        calls.append((len(train_ds), None if val_ds is None else len(val_ds), cfg.epochs))
+        return real(model, train_ds, val_ds, cfg, *args, **kwargs)
+    monkeypatch.setattr(runner_mod, "train_fold", spy)
+    cfg = {**FAST, "training": {**FAST["training"], "epochs": 3, "min_epochs": 2, "refit": True}}
+    r = run_task("emodb", "baseline", emodb_like, upstream=TinyFbank(), out=tmp_path / "r.json",
+                 config_overrides=cfg, folds=["12"], progress=False)
+    saved = json.loads((tmp_path / "r" / "folds" / "12" / "result.json").read_text())
+    best = saved["selection"]["best_epoch"]
+    # selection on 112 training rows with 14 validation rows, then 126 rows without validation
+    assert calls == [(112, 14, 3), (126, None, max(best + 1, 2))]
+    fold = r["folds"][0]
+    assert fold["n_train"] == 126 and fold["epochs"] == max(best + 1, 2)
+    assert r["config"]["training"]["refit"] is True
+    # a config without the refit key hashes as it did before the key existed
+    from seqd_builder.benchmark.config import load_model_config
+    assert "refit" not in load_model_config("baseline")["training"]
+
+
 def test_speaker_overlap_is_refused_before_training(emodb_like, tmp_path, monkeypatch):
     """A card that claims a speaker-independent official split the data breaks: no fold trains."""
     from seqd_builder import corpora

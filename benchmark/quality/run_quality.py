@@ -227,6 +227,13 @@ SPEECHEQ_WHISPER = {**TRAIN_SHORT, "params": {"hidden": 128, "subsample": 2, "rn
 # ablations on Whisper: no SpecAugment (speecheq_noaug has no speed perturbation either, which the
 # Whisper runs lack anyway), and no per-dimension standardisation of the features
 NO_NORM = {**SPEECHEQ_WHISPER, "normalise": False}
+# third round: the protocol of the peers (refit on train + validation for the epochs early stopping
+# chose) and the utterance statistics of the input beside the encoder for the emotion heads, with more
+# dropout (0.5) since the heads now see 2 x 512 more inputs; chosen on scratch runs of a few folds
+REFIT_STATS = {"training": {**TRAIN_SHORT["training"], "refit": True},
+               "params": {**SPEECHEQ_WHISPER["params"], "input_stats": True, "input_stats_dropout": 0.2,
+                          "dropout": 0.5},
+               "augment": {"speed": [1.0]}}
 
 #: (model config in benchmark/models, upstream spec, overrides, tag), in the order they run
 MODEL_RUNS = [
@@ -234,6 +241,8 @@ MODEL_RUNS = [
     ("speecheq_noaux", WHISPER, SPEECHEQ_WHISPER, "speecheq_noaux"),
     ("baseline", WHISPER, {}, "baseline"),
     ("speecheq_noaug", WHISPER, SPEECHEQ_WHISPER, "speecheq_noaug"),
+    ("speecheq", WHISPER, REFIT_STATS, "speecheq_refit_stats"),
+    ("speecheq_noaux", WHISPER, REFIT_STATS, "speecheq_noaux_refit_stats"),
     ("speecheq", WHISPER, NO_NORM, "speecheq_nonorm"),
     ("baseline", "fbank", {}, "baseline"),
     ("speecheq", "fbank", SPEECHEQ_FBANK, "speecheq"),

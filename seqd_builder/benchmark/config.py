@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "bootstrap": {"resamples": 1000, "seed": 0},
 }
 SECTIONS = ("model", "description", *DEFAULTS)
+# training settings valid without a default in DEFAULTS: a config that leaves them out resolves (and
+# hashes) exactly as it did before they existed, so earlier results keep their config hash
+OPTIONAL_TRAINING = {"refit": False}
 
 
 def model_config_dir() -> Path:
@@ -73,10 +76,11 @@ def load_model_config(name_or_path: str | Path, overrides: dict | None = None) -
     cfg["name"] = name
     if "model" not in cfg:
         raise ConfigError("a model config must name its registered model (`model:`)", file=path)
-    unknown_train = set(cfg["training"]) - set(DEFAULTS["training"])
+    valid_train = set(DEFAULTS["training"]) | set(OPTIONAL_TRAINING)
+    unknown_train = set(cfg["training"]) - valid_train
     if unknown_train:
         raise ConfigError(f"unknown training settings {sorted(unknown_train)}; valid: "
-                          f"{sorted(DEFAULTS['training'])}", file=path)
+                          f"{sorted(valid_train)}", file=path)
     return cfg
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,16 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     if not chosen:
         raise ConfigError(f"no fold named {folds}; folds: {[f.name for f in all_folds]}")
 
-    needed_train = np.unique(np.concatenate([f.train for f in chosen]))
+    # rows that get speed-perturbed copies: the fitting rows (training, plus validation for a refit)
+    needed_train = np.unique(np.concatenate([np.concatenate([f.train, f.validation]) if train_cfg.refit
+                                             else f.train for f in chosen]))
     needed = np.unique(np.concatenate([np.concatenate([f.train, f.validation, f.test]) for f in chosen]))
     speeds = [1.0] + [s for s in cfg["augment"].get("speed", [1.0]) if s != 1.0]
     spec_aug = SpecAugment(**cfg["augment"]["specaugment"]) if cfg["augment"].get("specaugment") else None
     finetune = trainable_module(up)
+    if finetune is not None and train_cfg.refit:  # its weights would have to start again from pretrained
+        raise ConfigError("training.refit needs a frozen upstream; this one is fine-tuned",
+                          hint="freeze the upstream or set training.refit: false")
     if hasattr(up, "to") and not isinstance(up, torch.nn.Module):
         up.to(accelerator.device)  # the front-end places its inputs on this device
     if finetune is None:
@@ -151,45 +157,72 @@ def extract_features(up, data: TaskData, rows, speed: float, accelerator, batch_
 
 def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, train_cfg, accelerator,
               fdir: Path, finetune, progress) -> dict:
+    """Train on the fold's training rows with early stopping on its validation rows, then test.
+
+    With ``training.refit`` the model that is tested is trained again from scratch (same seed) on the
+    training and validation rows together, for the number of epochs early stopping chose (never fewer
+    than ``min_epochs``), the way the scikit-learn peers refit after choosing ``C`` on validation. The
+    validation speakers then add to the training data instead of only choosing the epoch.
+    """
     from safetensors.torch import save_model
 
+    primary = task.primary_metric
+    model, vocab, train_ds, val_ds = _fold_model(task, cfg, data, fold.train, fold.validation, up, features,
+                                                 finetune, copies, train_cfg)
+    score = (lambda preds: fold_metrics(task, data, gather(preds, fold.validation), fold.validation,
+                                        vocab)[0].get(primary, -math.inf))
+    train_kw = dict(augment=spec_aug, feats_fn=feats_fn, progress=progress)
+    outcome = train_fold(model, train_ds, val_ds, train_cfg, accelerator, score=score,
+                         extra_params=list(finetune.parameters()) if finetune is not None else None,
+                         desc=f"{task.name} fold {fold.name}", **train_kw)
+    fit_rows, epochs, selection = fold.train, outcome.epochs, None
+    if train_cfg.refit and len(fold.validation):
+        from accelerate.utils import set_seed
+
+        epochs = max(outcome.best_epoch + 1, train_cfg.min_epochs)
+        selection = {"best_epoch": outcome.best_epoch, "epochs": outcome.epochs, "history": outcome.history}
+        set_seed(train_cfg.seed)
+        fit_rows = np.concatenate([fold.train, fold.validation])
+        model, vocab, train_ds, _ = _fold_model(task, cfg, data, fit_rows, fold.validation[:0], up, features,
+                                                finetune, copies, train_cfg)
+        outcome = train_fold(model, train_ds, None, replace(train_cfg, epochs=epochs), accelerator,
+                             score=score, desc=f"{task.name} fold {fold.name} refit", **train_kw)
+    test_ds = FeatureDataset(data, fold.test, features, vocab, copies=1, seed=train_cfg.seed)
+    pred = gather(predict(model, test_ds, train_cfg, accelerator, feats_fn), fold.test)
+    fold_m, extra = fold_metrics(task, data, pred, fold.test, vocab)
+    result = {"fold": fold.name, "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],
+              "n_train": int(len(fit_rows)), "n_test": int(len(fold.test)),
+              "epochs": int(epochs), "metrics": fold_m, **extra}
+    record = {"fold": result, "best_epoch": outcome.best_epoch,
+              "active_heads": list(getattr(model, "active", ())), "pooled": pooled_arrays(data, pred, fold.test)}
+    if accelerator.is_main_process:
+        fdir.mkdir(parents=True, exist_ok=True)
+        save_model(accelerator.unwrap_model(model), str(fdir / "model.safetensors"))
+        write_predictions(fdir / "predictions.csv", task, data, fold, pred)
+        saved = {**record, "history": outcome.history, **({"selection": selection} if selection else {})}
+        (fdir / "result.json").write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+    return record
+
+
+def _fold_model(task, cfg, data, fit_rows, val_rows, up, features, finetune, copies, train_cfg):
+    """A fresh model set up from ``fit_rows`` only (phone vocabulary, normalisation, class weights)."""
     targets = task.targets
     vocab = None
     if "phones" in targets:
-        seqs = [data.phones[i] for i in fold.train]
+        seqs = [data.phones[i] for i in fit_rows]
         vocab = PhoneVocab(seqs) if any(seqs) else None
     spec = ModelSpec(dim=up.dim, num_layers=up.num_layers, targets=targets, classes=task.classes,
                      n_intensity=data.n_intensity if "intensity" in targets else 0,
                      n_phones=len(vocab) if vocab is not None else 0, epochs=train_cfg.epochs)
     model = get_model_class(cfg["model"])(spec, **cfg["params"])
     if cfg["normalise"] and finetune is None:
-        mean, std = feature_stats(features[0], fold.train)  # training rows only
+        mean, std = feature_stats(features[0], fit_rows)  # fitting rows only
     else:
         mean, std = torch.zeros(up.num_layers, up.dim), torch.ones(up.num_layers, up.dim)
-    model.fit_setup(TrainStats(mean=mean, std=std, category=data.category[fold.train],
-                               vad=data.vad[fold.train]))
+    model.fit_setup(TrainStats(mean=mean, std=std, category=data.category[fit_rows],
+                               vad=data.vad[fit_rows]))
     mk = (lambda idx, n: FeatureDataset(data, idx, features, vocab, copies=n, seed=train_cfg.seed))
-    train_ds, val_ds, test_ds = mk(fold.train, copies), mk(fold.validation, 1), mk(fold.test, 1)
-    primary = task.primary_metric
-    score = (lambda preds: fold_metrics(task, data, gather(preds, fold.validation), fold.validation,
-                                        vocab)[0].get(primary, -math.inf))
-    outcome = train_fold(model, train_ds, val_ds, train_cfg, accelerator, score=score, augment=spec_aug,
-                         extra_params=list(finetune.parameters()) if finetune is not None else None,
-                         feats_fn=feats_fn, desc=f"{task.name} fold {fold.name}", progress=progress)
-    pred = gather(predict(model, test_ds, train_cfg, accelerator, feats_fn), fold.test)
-    fold_m, extra = fold_metrics(task, data, pred, fold.test, vocab)
-    result = {"fold": fold.name, "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],
-              "n_train": int(len(fold.train)), "n_test": int(len(fold.test)),
-              "epochs": int(outcome.epochs), "metrics": fold_m, **extra}
-    if accelerator.is_main_process:
-        fdir.mkdir(parents=True, exist_ok=True)
-        save_model(accelerator.unwrap_model(model), str(fdir / "model.safetensors"))
-        write_predictions(fdir / "predictions.csv", task, data, fold, pred)
-        pooled = {"fold": result, "best_epoch": outcome.best_epoch, "history": outcome.history,
-                  "active_heads": list(getattr(model, "active", ())), "pooled": pooled_arrays(data, pred, fold.test)}
-        (fdir / "result.json").write_text(json.dumps(pooled, ensure_ascii=False), encoding="utf-8")
-    return {"fold": result, "best_epoch": outcome.best_epoch,
-            "active_heads": list(getattr(model, "active", ())), "pooled": pooled_arrays(data, pred, fold.test)}
+    return model, vocab, mk(fit_rows, copies), mk(val_rows, 1)
 
 
 def gather(preds: list, rows) -> dict:

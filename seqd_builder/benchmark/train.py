@@ -31,6 +31,7 @@ class TrainConfig:
     grad_clip: float = 5.0
     seed: int = 0
     min_epochs: int = 1
+    refit: bool = False
 
 
 @dataclass

@@ -59,6 +59,15 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (x * m).sum(1) / m.sum(1).clamp_min(1)
 
 
+def masked_stats(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean and (population) standard deviation over valid frames, concatenated: ``[B, 2D]``."""
+    m = mask[..., None].to(x.dtype)
+    n = m.sum(1).clamp_min(1)
+    mu = (x * m).sum(1) / n
+    var = (((x - mu[:, None]) ** 2) * m).sum(1) / n
+    return torch.cat([mu, var.clamp_min(1e-5).sqrt()], dim=-1)
+
+
 class AttentiveStatsPool(nn.Module):
     """Attentive statistics pooling (Okabe et al. 2018): attention-weighted mean and std."""
 
