@@ -12,7 +12,7 @@ from seqd_builder.benchmark.config import config_hash, load_model_config
 from seqd_builder.benchmark.data import PhoneVocab, collate, lengths_to_mask, load_task_data
 from seqd_builder.benchmark.models import get_model_class, model_names
 from seqd_builder.benchmark.models.base import ModelSpec
-from seqd_builder.benchmark.models.layers import LayerSum
+from seqd_builder.benchmark.models.layers import LayerSum, masked_stats
 from seqd_builder.benchmark.models.speecheq import CoralHead, SpeechEQ
 from seqd_builder.benchmark.tasks import Task, load_task
 from seqd_builder.errors import ConfigError, UnknownLabelError
@@ -104,7 +104,6 @@ def test_speecheq_input_stats_reach_the_emotion_heads_only():
     assert with_stats.category.in_features == plain.category.in_features + 2 * 8
     assert with_stats.gender.in_features == plain.gender.in_features  # the aux heads read the encoder
     x = torch.randn(1, 20, 8)
-    from seqd_builder.benchmark.models.layers import masked_stats
     stats = masked_stats(x, torch.ones(1, 20, dtype=torch.bool))
     assert torch.allclose(stats[0, :8], x[0].mean(0), atol=1e-5)
     assert torch.allclose(stats[0, 8:], x[0].std(0, unbiased=False), atol=1e-5)
@@ -114,6 +113,23 @@ def test_speecheq_input_stats_reach_the_emotion_heads_only():
     h = with_stats.utt(with_stats.pool(*with_stats.encode(x, torch.tensor([20]))[0:3:2]))
     assert torch.allclose(with_stats(x, torch.tensor([20]))["category"],
                           h @ with_stats.category.weight[:, :16].T + with_stats.category.bias, atol=1e-5)
+
+
+def test_speecheq_branch_dropout_drops_whole_utterances_in_training_only():
+    torch.manual_seed(0)
+    m = SpeechEQ(spec(), hidden=16, input_stats=True, branch_dropout=0.5)
+    h = torch.ones(400, 16)
+    m.train()
+    out = m._drop_branch(h)
+    rows = out[:, 0]
+    assert set(rows.tolist()) == {0.0, 2.0}  # whole rows dropped, survivors scaled by 1 / (1 - p)
+    assert (out == rows[:, None]).all() and 0.35 < float((rows == 0).float().mean()) < 0.65
+    m.eval()
+    assert torch.equal(m._drop_branch(h), h)
+    with pytest.raises(ConfigError, match="needs input_stats"):
+        SpeechEQ(spec(), hidden=16, branch_dropout=0.5)
+    with pytest.raises(ConfigError, match="out of range"):
+        SpeechEQ(spec(), hidden=16, input_stats=True, branch_dropout=1.0)
 
 
 def test_layer_sum_is_a_softmax_mixture():

@@ -234,6 +234,9 @@ REFIT_STATS = {"training": {**TRAIN_SHORT["training"], "refit": True},
                "params": {**SPEECHEQ_WHISPER["params"], "input_stats": True, "input_stats_dropout": 0.2,
                           "dropout": 0.5},
                "augment": {"speed": [1.0]}}
+# ... and whole-utterance dropout of the encoder branch before the emotion heads (branch_dropout 0.5),
+# so they learn from the statistics too instead of from an encoder that fits the training speakers
+REFIT_STATS_BDROP = {**REFIT_STATS, "params": {**REFIT_STATS["params"], "branch_dropout": 0.5}}
 
 #: (model config in benchmark/models, upstream spec, overrides, tag), in the order they run
 MODEL_RUNS = [
@@ -243,6 +246,8 @@ MODEL_RUNS = [
     ("speecheq_noaug", WHISPER, SPEECHEQ_WHISPER, "speecheq_noaug"),
     ("speecheq", WHISPER, REFIT_STATS, "speecheq_refit_stats"),
     ("speecheq_noaux", WHISPER, REFIT_STATS, "speecheq_noaux_refit_stats"),
+    ("speecheq", WHISPER, REFIT_STATS_BDROP, "speecheq_refit_stats_bdrop"),
+    ("speecheq_noaux", WHISPER, REFIT_STATS_BDROP, "speecheq_noaux_refit_stats_bdrop"),
     ("speecheq", WHISPER, NO_NORM, "speecheq_nonorm"),
     ("baseline", "fbank", {}, "baseline"),
     ("speecheq", "fbank", SPEECHEQ_FBANK, "speecheq"),

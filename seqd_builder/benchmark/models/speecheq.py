@@ -35,7 +35,12 @@ encoder output, the mean and standard deviation over frames of the normalised in
 scratch loses information that plain frame statistics keep (a logistic regression on the mean and std of
 frozen Whisper-base frames beats every trained encoder here), so the encoder is asked to add to those
 statistics rather than rebuild them. The auxiliary heads still read the encoder alone, so they keep
-shaping it.
+shaping it. ``branch_dropout`` (with ``input_stats``) drops the encoder's features of whole training
+utterances with that probability before the emotion heads (survivors scaled by ``1 / (1 - p)``, as in
+dropout): without it the encoder branch fits the training speakers within a few epochs, the loss
+vanishes, and the heads never learn to use the statistics, so the encoder mostly adds overfitting.
+Measured on frozen Whisper-base features, EmoDB, 5 folds, no refit: 68.2 UA without, 77.7 with
+``branch_dropout: 0.5``.
 
 Why the auxiliary switches exist: on RAVDESS (one sentence per actor in the shared subset) the phone CTC is learnt in two
 epochs and, with a small encoder trained for 8 epochs, held the category and gender losses flat at chance
@@ -109,7 +114,7 @@ class SpeechEQ(BenchModel):
                  heads: dict | None = None, weights: dict | None = None, class_weights: str = "none",
                  label_smoothing: float = 0.0, ctc_from: str = "rnn", ctc_block: int = -1,
                  aux_schedule: dict | None = None, aux_grad_scale: float = 1.0,
-                 input_stats: bool = False, input_stats_dropout: float = 0.2):
+                 input_stats: bool = False, input_stats_dropout: float = 0.2, branch_dropout: float = 0.0):
         super().__init__(spec)
         heads = {h: True for h in AUX_HEADS} | dict(heads or {})
         unknown = set(heads) - set(AUX_HEADS)
@@ -150,6 +155,12 @@ class SpeechEQ(BenchModel):
         # the emotion heads may also read the input's frame statistics (see the module docstring)
         self.input_stats = bool(input_stats)
         self.stats_drop = nn.Dropout(input_stats_dropout) if self.input_stats else None
+        if not 0.0 <= branch_dropout < 1.0:
+            raise ConfigError(f"branch_dropout {branch_dropout} out of range; valid: [0, 1)")
+        if branch_dropout and not self.input_stats:
+            raise ConfigError("branch_dropout needs input_stats: true (it drops the encoder branch so the "
+                              "emotion heads learn from the input statistics too)")
+        self.branch_dropout = float(branch_dropout)
         emo_dim = hidden + (2 * spec.dim if self.input_stats else 0)
         self.category = nn.Linear(emo_dim, len(spec.classes))
         self.intensity = CoralHead(emo_dim, spec.n_intensity) if "intensity" in self.active else None
@@ -183,7 +194,7 @@ class SpeechEQ(BenchModel):
     def forward(self, feats, lengths, augment=None) -> dict:
         x, low, mask, frames, stats = self.encode(feats, lengths, augment)
         h = self.utt(self.pool(x, mask))
-        emo = h if stats is None else torch.cat([h, self.stats_drop(stats)], dim=-1)
+        emo = h if stats is None else torch.cat([self._drop_branch(h), self.stats_drop(stats)], dim=-1)
         out = {"category": self.category(emo)}
         s = self.aux_grad_scale  # how much of the auxiliary gradients reaches the shared encoder
         if self.intensity is not None:
@@ -194,6 +205,14 @@ class SpeechEQ(BenchModel):
             out["phones"] = self.phones(grad_scale(low if self.ctc_from == "conv" else x, s)).log_softmax(-1)
             out["frames"] = frames
         return out
+
+    def _drop_branch(self, h):
+        """Zero the encoder features of whole utterances with probability ``branch_dropout`` (training)."""
+        p = self.branch_dropout
+        if not self.training or p == 0.0:
+            return h
+        keep = (torch.rand(h.shape[0], 1, device=h.device) >= p).to(h.dtype)
+        return h * keep / (1.0 - p)
 
     def loss(self, out, batch, epoch):
         w = self.weights
