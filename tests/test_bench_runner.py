@@ -104,6 +104,12 @@ def test_refit_trains_again_on_train_and_validation(emodb_like, tmp_path, monkey
     fold = r["folds"][0]
     assert fold["n_train"] == 126 and fold["epochs"] == max(best + 1, 2)
     assert r["config"]["training"]["refit"] is True
+    # the small-corpus SpeechEQ config (input statistics, branch dropout, refit) runs end to end
+    r = run_task("emodb", "speecheq_stats", emodb_like, upstream=TinyFbank(), out=tmp_path / "s.json",
+                 config_overrides={**cfg, "params": {"hidden": 16, "rnn_layers": 0}}, folds=["12"],
+                 progress=False)
+    assert r["model"] == "speecheq_stats" and r["folds"][0]["n_train"] == 126
+    assert r["config"]["params"]["branch_dropout"] == 0.5 and r["config"]["training"]["refit"] is True
     # a config without the refit key hashes as it did before the key existed
     from seqd_builder.benchmark.config import load_model_config
     assert "refit" not in load_model_config("baseline")["training"]
