@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from seqd_builder.benchmark import metrics as M  # noqa: E402
-from seqd_builder.benchmark.config import config_hash  # noqa: E402
+from seqd_builder.benchmark.config import config_hash, deep_merge  # noqa: E402
 from seqd_builder.benchmark.data import TaskData, load_task_data  # noqa: E402
 from seqd_builder.benchmark.results import code_version, cpu_name, now_iso, validate_results  # noqa: E402
 from seqd_builder.benchmark.tasks import load_task  # noqa: E402
@@ -305,6 +305,9 @@ def main(argv=None) -> None:
     ap.add_argument("--partial", action="store_true",
                     help="write results.json of interrupted runs from their finished folds only")
     ap.add_argument("--force", action="store_true", help="rerun runs whose results.json exists")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="training seed of the model runs (default: the config's, 0); a run with another "
+                         "seed is tagged <tag>_seed<N>, so seed-to-seed spread can be read off the tables")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: the machine is shared; the figures do not depend on it)")
     args = ap.parse_args(argv)
@@ -336,7 +339,9 @@ def main(argv=None) -> None:
     if "models" in stages:
         for task in tasks:
             for model, upstream, overrides, tag in MODEL_RUNS:
-                out = result_path(task, tag, upstream)
+                if args.seed is not None:
+                    overrides = deep_merge(overrides, {"training": {"seed": args.seed}})
+                out = result_path(task, tag if args.seed is None else f"{tag}_seed{args.seed}", upstream)
                 if (args.only and tag not in args.only) or (out.is_file() and not args.force) or (
                         args.upstream and upstream not in args.upstream):
                     continue
