@@ -30,9 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "bootstrap": {"resamples": 1000, "seed": 0},
 }
 SECTIONS = ("model", "description", *DEFAULTS)
-# training settings valid without a default in DEFAULTS: a config that leaves them out resolves (and
-# hashes) exactly as it did before they existed, so earlier results keep their config hash
-OPTIONAL_TRAINING = {"refit": False}
+# training settings valid without an entry in DEFAULTS (their default is TrainConfig's): a config that
+# leaves them out resolves (and hashes) exactly as it did before they existed, so earlier results keep
+# their config hash
+OPTIONAL_TRAINING = ("refit",)
 
 
 def model_config_dir() -> Path:

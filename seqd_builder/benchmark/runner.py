@@ -167,8 +167,9 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
     from safetensors.torch import save_model
 
     primary = task.primary_metric
-    model, vocab, train_ds, val_ds = _fold_model(task, cfg, data, fold.train, fold.validation, up, features,
-                                                 finetune, copies, train_cfg)
+    model, vocab, train_ds = _fold_model(task, cfg, data, fold.train, up, features, finetune, copies,
+                                         train_cfg)
+    val_ds = FeatureDataset(data, fold.validation, features, vocab, copies=1, seed=train_cfg.seed)
     score = (lambda preds: fold_metrics(task, data, gather(preds, fold.validation), fold.validation,
                                         vocab)[0].get(primary, -math.inf))
     train_kw = dict(augment=spec_aug, feats_fn=feats_fn, progress=progress)
@@ -183,8 +184,8 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
         selection = {"best_epoch": outcome.best_epoch, "epochs": outcome.epochs, "history": outcome.history}
         set_seed(train_cfg.seed)
         fit_rows = np.concatenate([fold.train, fold.validation])
-        model, vocab, train_ds, _ = _fold_model(task, cfg, data, fit_rows, fold.validation[:0], up, features,
-                                                finetune, copies, train_cfg)
+        model, vocab, train_ds = _fold_model(task, cfg, data, fit_rows, up, features, finetune, copies,
+                                             train_cfg)
         outcome = train_fold(model, train_ds, None, replace(train_cfg, epochs=epochs), accelerator,
                              score=score, desc=f"{task.name} fold {fold.name} refit", **train_kw)
     test_ds = FeatureDataset(data, fold.test, features, vocab, copies=1, seed=train_cfg.seed)
@@ -204,8 +205,9 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
     return record
 
 
-def _fold_model(task, cfg, data, fit_rows, val_rows, up, features, finetune, copies, train_cfg):
-    """A fresh model set up from ``fit_rows`` only (phone vocabulary, normalisation, class weights)."""
+def _fold_model(task, cfg, data, fit_rows, up, features, finetune, copies, train_cfg):
+    """A fresh model set up from ``fit_rows`` only (phone vocabulary, normalisation, class weights),
+    its phone vocabulary, and the dataset of ``fit_rows`` (with their speed-perturbed copies)."""
     targets = task.targets
     vocab = None
     if "phones" in targets:
@@ -221,8 +223,7 @@ def _fold_model(task, cfg, data, fit_rows, val_rows, up, features, finetune, cop
         mean, std = torch.zeros(up.num_layers, up.dim), torch.ones(up.num_layers, up.dim)
     model.fit_setup(TrainStats(mean=mean, std=std, category=data.category[fit_rows],
                                vad=data.vad[fit_rows]))
-    mk = (lambda idx, n: FeatureDataset(data, idx, features, vocab, copies=n, seed=train_cfg.seed))
-    return model, vocab, mk(fit_rows, copies), mk(val_rows, 1)
+    return model, vocab, FeatureDataset(data, fit_rows, features, vocab, copies=copies, seed=train_cfg.seed)
 
 
 def gather(preds: list, rows) -> dict:

@@ -36,7 +36,7 @@ from torch import nn
 from ...errors import ConfigError
 from . import register
 from .base import BenchModel, ModelSpec, TrainStats
-from .layers import aux_weight, ccc_loss, inverse_frequency, masked_ce  # noqa: F401 - aux_weight re-exported
+from .layers import aux_weight, ccc_loss, inverse_frequency, masked_ce
 
 OCTANTS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
 

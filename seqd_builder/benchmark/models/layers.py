@@ -61,10 +61,8 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 def masked_stats(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean and (population) standard deviation over valid frames, concatenated: ``[B, 2D]``."""
-    m = mask[..., None].to(x.dtype)
-    n = m.sum(1).clamp_min(1)
-    mu = (x * m).sum(1) / n
-    var = (((x - mu[:, None]) ** 2) * m).sum(1) / n
+    mu = masked_mean(x, mask)
+    var = masked_mean((x - mu[:, None]) ** 2, mask)
     return torch.cat([mu, var.clamp_min(1e-5).sqrt()], dim=-1)
 
 
