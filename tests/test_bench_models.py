@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from seqd_builder.benchmark.augment import SpecAugment, feature_stats, speed_perturb
+from seqd_builder.benchmark.augment import SpecAugment, feature_stats, speed_perturb, utterance_stats
 from seqd_builder.benchmark.config import config_hash, load_model_config
 from seqd_builder.benchmark.data import PhoneVocab, collate, lengths_to_mask, load_task_data
 from seqd_builder.benchmark.models import get_model_class, model_names
-from seqd_builder.benchmark.models.base import ModelSpec
+from seqd_builder.benchmark.models.base import ModelSpec, TrainStats
 from seqd_builder.benchmark.models.layers import LayerSum, masked_stats
 from seqd_builder.benchmark.models.speecheq import CoralHead, SpeechEQ
 from seqd_builder.benchmark.tasks import Task, load_task
@@ -130,6 +130,34 @@ def test_speecheq_branch_dropout_drops_whole_utterances_in_training_only():
         SpeechEQ(spec(), hidden=16, branch_dropout=0.5)
     with pytest.raises(ConfigError, match="out of range"):
         SpeechEQ(spec(), hidden=16, input_stats=True, branch_dropout=1.0)
+
+
+def test_stats_norm_standardises_the_input_statistics_over_training_utterances():
+    """``stats_norm`` gives the emotion heads statistics with mean 0 and std 1 over the training rows,
+    as a StandardScaler would, computed from those rows only (a test row does not move them)."""
+    torch.manual_seed(0)
+    # 12 training rows of different lengths, offset and scale per dimension, and one wild test row
+    feats = [(torch.randn(1, 10 + 3 * k, 8) * (1 + torch.arange(8)) + 5.0 + k) for k in range(12)]
+    feats.append(torch.randn(1, 40, 8) * 100)
+    train = list(range(12))
+    mean, std = feature_stats(feats, train)
+    u_mean, u_std = utterance_stats(feats, train, mean, std)
+    assert u_mean.shape == u_std.shape == (16,)
+    model = SpeechEQ(spec(), hidden=16, input_stats=True, input_stats_dropout=0.0, stats_norm=True).eval()
+    assert model.needs_utterance_stats and not SpeechEQ(spec(), hidden=16, input_stats=True).needs_utterance_stats
+    model.fit_setup(TrainStats(mean=mean, std=std, category=np.arange(12) % 7, utterance=(u_mean, u_std)))
+    seen = []
+    model.encode = lambda *a, _orig=model.encode: seen.append(_orig(*a)[4]) or _orig(*a)
+    for k in train:
+        model(feats[k][None], torch.tensor([feats[k].shape[1]]))
+    stats = torch.cat(seen)
+    assert torch.allclose(stats.mean(0), torch.zeros(16), atol=1e-4)
+    assert torch.allclose(stats.std(0, unbiased=False), torch.ones(16), atol=1e-3)
+    assert torch.equal(utterance_stats(feats, train, mean, std)[0], u_mean)  # deterministic
+    with pytest.raises(ConfigError, match="only for frozen features"):
+        model.fit_setup(TrainStats(mean=mean, std=std, category=np.arange(12) % 7))
+    with pytest.raises(ConfigError, match="stats_norm needs input_stats"):
+        SpeechEQ(spec(), hidden=16, stats_norm=True)
 
 
 def test_layer_sum_is_a_softmax_mixture():

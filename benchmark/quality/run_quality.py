@@ -81,6 +81,17 @@ def whisper_pooled(data: TaskData) -> np.ndarray:
     return np.stack(out)
 
 
+def fbank_pooled(data: TaskData) -> np.ndarray:
+    """[N, 2D] mean and standard deviation over each utterance's log-mel frames (the runner's fbank)."""
+    up = get_upstream("fbank")
+    out = []
+    for i in range(len(data)):
+        feats, lengths = up.forward([data.wave(i)])
+        x = feats[0, -1, : int(lengths[0])].double().numpy()
+        out.append(np.concatenate([x.mean(0), x.std(0)]))
+    return np.stack(out)
+
+
 def opensmile_functionals(data: TaskData, feature_set: str) -> np.ndarray:
     """[N, F] functionals, cached as one .npy keyed by the row ids and their audio bytes.
 
@@ -119,6 +130,9 @@ PEERS = {
     # the same peer fitted on the training rows only, as the reference models are (they need the
     # validation speakers for early stopping): how much of the gap to the peers is the protocol's
     "whisper-pooled-lr-trainonly": (f"{WHISPER}:mean+std", "logistic_regression", [1e-3, 1e-2, 1e-1, 1.0]),
+    # not a goal: what the fbank front-end's own frame statistics give a linear classifier, i.e. what
+    # the fbank SpeechEQ sees through input_stats, against the far richer openSMILE functionals
+    "fbank-pooled-lr": ("fbank:mean+std", "logistic_regression", [1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
 }
 TRAIN_ONLY = {"whisper-pooled-lr-trainonly"}  # peers not refitted on train + validation
 
@@ -144,6 +158,8 @@ def peer_features(name: str, data: TaskData) -> np.ndarray:
     source = PEERS[name][0]
     if source.startswith("opensmile:"):
         return opensmile_functionals(data, source.split(":", 1)[1])
+    if source.startswith("fbank:"):
+        return fbank_pooled(data)
     return whisper_pooled(data)
 
 
@@ -238,6 +254,11 @@ REFIT_STATS = {"training": {**TRAIN_SHORT["training"], "refit": True},
 # before the emotion heads (branch_dropout 0.5) to the above; the same reduced CPU schedule
 STATS_WHISPER = {**TRAIN_SHORT, "params": {"hidden": 128, "subsample": 2, "rnn_layers": 0},
                  "augment": {"speed": [1.0]}}
+# the third round's version of those configs (tags *_r3): statistics not standardised over utterances and
+# input_stats_dropout 0.2; the fourth round added stats_norm and raised that dropout to 0.5
+R3 = {"params": {"stats_norm": False, "input_stats_dropout": 0.2}}
+STATS_WHISPER_R3 = deep_merge(STATS_WHISPER, R3)
+SPEECHEQ_FBANK_R3 = deep_merge(SPEECHEQ_FBANK, R3)
 
 #: (model config in benchmark/models, upstream spec, overrides, tag), in the order they run
 MODEL_RUNS = [
@@ -247,13 +268,19 @@ MODEL_RUNS = [
     ("speecheq_noaug", WHISPER, SPEECHEQ_WHISPER, "speecheq_noaug"),
     ("speecheq", WHISPER, REFIT_STATS, "speecheq_refit_stats"),
     ("speecheq_noaux", WHISPER, REFIT_STATS, "speecheq_noaux_refit_stats"),
+    ("speecheq_stats", WHISPER, STATS_WHISPER_R3, "speecheq_stats_r3"),
+    ("speecheq_stats_noaux", WHISPER, STATS_WHISPER_R3, "speecheq_stats_noaux_r3"),
     ("speecheq_stats", WHISPER, STATS_WHISPER, "speecheq_stats"),
     ("speecheq_stats_noaux", WHISPER, STATS_WHISPER, "speecheq_stats_noaux"),
+    ("speecheq_stats", WHISPER, deep_merge(STATS_WHISPER, {"params": {"branch_dropout": 0.75}}),
+     "speecheq_stats_bdrop75"),
     ("speecheq", WHISPER, NO_NORM, "speecheq_nonorm"),
     ("baseline", "fbank", {}, "baseline"),
     ("speecheq", "fbank", SPEECHEQ_FBANK, "speecheq"),
     ("speecheq_noaux", "fbank", SPEECHEQ_FBANK, "speecheq_noaux"),
     ("speecheq_noaug", "fbank", SPEECHEQ_FBANK, "speecheq_noaug"),
+    ("speecheq_stats", "fbank", SPEECHEQ_FBANK_R3, "speecheq_stats_r3"),
+    ("speecheq_stats_noaux", "fbank", SPEECHEQ_FBANK_R3, "speecheq_stats_noaux_r3"),
     ("speecheq_stats", "fbank", SPEECHEQ_FBANK, "speecheq_stats"),
     ("speecheq_stats_noaux", "fbank", SPEECHEQ_FBANK, "speecheq_stats_noaux"),
 ]

@@ -78,3 +78,22 @@ def feature_stats(features: list[torch.Tensor], indices) -> tuple[torch.Tensor, 
     mean = total / count
     var = (total_sq / count - mean * mean).clamp_min(0)
     return mean.float(), var.sqrt().clamp_min(1e-5).float()
+
+
+def utterance_stats(features: list[torch.Tensor], indices, mean: torch.Tensor,
+                    std: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and std ``[2D]``, over the rows ``indices``, of each row's frame mean and std of the input.
+
+    The input is what a model's input stage gives: frames normalised with ``mean`` and ``std`` ``[L, D]``,
+    then averaged over the ``L`` layers (the learned layer sum starts uniform, so this is exact for one
+    layer and at initialisation). A model standardises its utterance statistics with these before a
+    linear head, as scikit-learn's ``StandardScaler`` does before the pooled-feature peers: frame
+    normalisation alone leaves the per-utterance means a fraction of a unit wide and the stds all near 1.
+    """
+    mean64, std64 = mean.double()[:, None], std.double()[:, None]
+    rows = []
+    for i in indices:
+        x = ((features[int(i)].double() - mean64) / std64).mean(dim=0)  # [T, D]
+        rows.append(torch.cat([x.mean(dim=0), x.var(dim=0, unbiased=False).clamp_min(1e-5).sqrt()]))
+    per_row = torch.stack(rows)
+    return per_row.mean(dim=0).float(), per_row.std(dim=0, unbiased=False).clamp_min(1e-5).float()

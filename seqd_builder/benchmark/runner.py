@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from ..errors import BuildError, ConfigError
 from ..schema import DIMENSIONS
 from . import metrics as M
-from .augment import SpecAugment, feature_stats, speed_perturb
+from .augment import SpecAugment, feature_stats, speed_perturb, utterance_stats
 from .config import config_hash, load_model_config
 from .data import FeatureDataset, PhoneVocab, TaskData, load_task_data
 from .frontend import accepts_ids, load_upstream, trainable_module, upstream_info
@@ -221,8 +221,10 @@ def _fold_model(task, cfg, data, fit_rows, up, features, finetune, copies, train
         mean, std = feature_stats(features[0], fit_rows)  # fitting rows only
     else:
         mean, std = torch.zeros(up.num_layers, up.dim), torch.ones(up.num_layers, up.dim)
+    utterance = (utterance_stats(features[0], fit_rows, mean, std)
+                 if finetune is None and model.needs_utterance_stats else None)
     model.fit_setup(TrainStats(mean=mean, std=std, category=data.category[fit_rows],
-                               vad=data.vad[fit_rows]))
+                               vad=data.vad[fit_rows], utterance=utterance))
     return model, vocab, FeatureDataset(data, fit_rows, features, vocab, copies=copies, seed=train_cfg.seed)
 
 

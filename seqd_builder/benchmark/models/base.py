@@ -44,6 +44,9 @@ class TrainStats:
     std: torch.Tensor
     category: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     vad: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+    # mean and std [2D] over the training rows of each row's frame mean and std of the normalised input
+    # (augment.utterance_stats); None when the features are not frozen (fine-tuned upstream)
+    utterance: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
 class BenchModel(nn.Module):
@@ -51,6 +54,7 @@ class BenchModel(nn.Module):
 
     name = "base"
     requires: tuple[str, ...] = ()  # targets the model cannot do without
+    needs_utterance_stats = False  # whether fit_setup needs TrainStats.utterance (frozen features only)
 
     def __init__(self, spec: ModelSpec):
         super().__init__()

@@ -38,11 +38,15 @@ statistics rather than rebuild them. The auxiliary heads still read the encoder 
 shaping it. ``branch_dropout`` (with ``input_stats``) drops the encoder's features of whole training
 utterances with that probability before the emotion heads (survivors scaled by ``1 / (1 - p)``, as in
 dropout), so the heads cannot rely on an encoder branch that fits the training speakers within a few
-epochs and must also learn from the statistics. Measured (frozen Whisper-base, EmoDB, all 10 folds,
-one seed; ``docs/benchmark-quality.md``): refit with input statistics gives 71.0 UA, adding
-``branch_dropout: 0.5`` gives 72.9 (73.5 without auxiliary heads); scratch runs on 5 folds had
-promised far more (68.2 → 77.7), and seed-to-seed spread per fold is about 10 points, so the effect is
-small and uncertain. Both switches are off in the paper's configs and on in ``speecheq_stats``.
+epochs and must also learn from the statistics. ``stats_norm`` (with ``input_stats``) standardises
+those statistics with their mean and std over the training utterances (``TrainStats.utterance``,
+computed by the runner from the fitting rows), as scikit-learn's ``StandardScaler`` does for the pooled
+peers. Why: frame-level normalisation leaves each utterance's frame means a fraction of a unit wide and
+its stds all near 1, so the linear emotion heads saw inputs of very different scales and under-used
+the statistics. Measured (frozen Whisper-base, all folds, one seed; ``docs/benchmark-quality.md``):
+refit with input statistics gives 71.0 UA on EmoDB, adding ``branch_dropout: 0.5`` 72.9; adding
+``stats_norm`` (and ``input_stats_dropout`` 0.5) 80.9 (79.8 without auxiliary heads), and on RAVDESS
+69.5 (68.8) against 58.9. The switches are off in the paper's configs and on in ``speecheq_stats``.
 
 Why the auxiliary switches exist: on RAVDESS (one sentence per actor in the shared subset) the phone
 CTC is learnt in two epochs and, with a small encoder trained for 8 epochs, held the category and
@@ -50,8 +54,9 @@ gender losses flat at chance (19.8 UA over 6 folds). Measured on real audio (``b
 the cause was the short schedule rather than the loss balance: with hidden 128 and 20 epochs the
 constant weights above help (RAVDESS, Whisper-base, 6 folds: 58.3 UA with the auxiliary heads, 51.6
 without), while the EmoSphere decay (1 → 0.01 over 5 epochs, then 0) did worse on the one fold tried
-(62.5 vs 68.8). With ``input_stats`` and ``branch_dropout`` the heads no longer help on Whisper-base
-(EmoDB 72.9 with, 73.5 without; RAVDESS 58.9, 59.9).
+(62.5 vs 68.8). With unstandardised input statistics and ``branch_dropout`` the heads did not help
+on Whisper-base (EmoDB 72.9 with, 73.5 without); with ``stats_norm`` they do again (EmoDB 80.9 vs
+79.8, RAVDESS 69.5 vs 68.8), by less than the seed spread.
 """
 
 from __future__ import annotations
@@ -118,7 +123,8 @@ class SpeechEQ(BenchModel):
                  heads: dict | None = None, weights: dict | None = None, class_weights: str = "none",
                  label_smoothing: float = 0.0, ctc_from: str = "rnn", ctc_block: int = -1,
                  aux_schedule: dict | None = None, aux_grad_scale: float = 1.0,
-                 input_stats: bool = False, input_stats_dropout: float = 0.2, branch_dropout: float = 0.0):
+                 input_stats: bool = False, input_stats_dropout: float = 0.2, branch_dropout: float = 0.0,
+                 stats_norm: bool = False):
         super().__init__(spec)
         heads = {h: True for h in AUX_HEADS} | dict(heads or {})
         unknown = set(heads) - set(AUX_HEADS)
@@ -165,6 +171,12 @@ class SpeechEQ(BenchModel):
             raise ConfigError("branch_dropout needs input_stats: true (it drops the encoder branch so the "
                               "emotion heads learn from the input statistics too)")
         self.branch_dropout = float(branch_dropout)
+        if stats_norm and not self.input_stats:
+            raise ConfigError("stats_norm needs input_stats: true (it standardises the input statistics)")
+        self.needs_utterance_stats = bool(stats_norm)
+        if self.input_stats:  # identity unless stats_norm sets them in fit_setup
+            self.register_buffer("stats_mean", torch.zeros(2 * spec.dim))
+            self.register_buffer("stats_std", torch.ones(2 * spec.dim))
         emo_dim = hidden + (2 * spec.dim if self.input_stats else 0)
         self.category = nn.Linear(emo_dim, len(spec.classes))
         self.intensity = CoralHead(emo_dim, spec.n_intensity) if "intensity" in self.active else None
@@ -175,10 +187,16 @@ class SpeechEQ(BenchModel):
         super().fit_setup(stats)
         if self.class_weights == "balanced":
             self.cat_weight.copy_(inverse_frequency(stats.category, len(self.spec.classes)))
+        if self.needs_utterance_stats:
+            if stats.utterance is None:
+                raise ConfigError("stats_norm needs the utterance statistics of the training rows, which "
+                                  "exist only for frozen features", hint="set stats_norm: false to fine-tune")
+            self.stats_mean.copy_(stats.utterance[0])
+            self.stats_std.copy_(stats.utterance[1])
 
     def encode(self, feats, lengths, augment=None):
         x, mask = self.input(feats, lengths, augment)
-        stats = masked_stats(x, mask) if self.input_stats else None
+        stats = (masked_stats(x, mask) - self.stats_mean) / self.stats_std if self.input_stats else None
         x = self.proj(x) * mask[..., None]
         if self.sub is not None:
             x = self.sub(x.transpose(1, 2)).transpose(1, 2)
