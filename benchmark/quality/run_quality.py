@@ -73,20 +73,20 @@ def whisper_pooled(data: TaskData) -> np.ndarray:
     up = whisper_upstream()
     up.warm(((runner_id(data, i), data.wave(i)) for i in range(len(data))), total=len(data),
             batch_size=4, desc=f"{WHISPER} {data.task.name}")
-    out = []
-    for i in range(len(data)):
-        feats, lengths = up.forward([data.wave(i)], [runner_id(data, i)])
-        x = feats[0, -1, : int(lengths[0])].double().numpy()
-        out.append(np.concatenate([x.mean(0), x.std(0)]))
-    return np.stack(out)
+    return mean_std_pooled(up, data, ids=True)
 
 
 def fbank_pooled(data: TaskData) -> np.ndarray:
     """[N, 2D] mean and standard deviation over each utterance's log-mel frames (the runner's fbank)."""
-    up = get_upstream("fbank")
+    return mean_std_pooled(get_upstream("fbank"), data, ids=False)
+
+
+def mean_std_pooled(up, data: TaskData, ids: bool) -> np.ndarray:
+    """[N, 2D] mean and std over each utterance's last-layer frames of ``up`` (with the runner's cache
+    ids when ``ids``, so cached features are read instead of recomputed)."""
     out = []
     for i in range(len(data)):
-        feats, lengths = up.forward([data.wave(i)])
+        feats, lengths = up.forward([data.wave(i)], *([[runner_id(data, i)]] if ids else []))
         x = feats[0, -1, : int(lengths[0])].double().numpy()
         out.append(np.concatenate([x.mean(0), x.std(0)]))
     return np.stack(out)

@@ -90,10 +90,12 @@ def utterance_stats(features: list[torch.Tensor], indices, mean: torch.Tensor,
     linear head, as scikit-learn's ``StandardScaler`` does before the pooled-feature peers: frame
     normalisation alone leaves the per-utterance means a fraction of a unit wide and the stds all near 1.
     """
+    from .models.layers import masked_stats  # the model's own formula, so the two cannot drift apart
+
     mean64, std64 = mean.double()[:, None], std.double()[:, None]
     rows = []
     for i in indices:
-        x = ((features[int(i)].double() - mean64) / std64).mean(dim=0)  # [T, D]
-        rows.append(torch.cat([x.mean(dim=0), x.var(dim=0, unbiased=False).clamp_min(1e-5).sqrt()]))
+        x = ((features[int(i)].double() - mean64) / std64).mean(dim=0)[None]  # [1, T, D]
+        rows.append(masked_stats(x, torch.ones(x.shape[:2], dtype=torch.bool))[0])
     per_row = torch.stack(rows)
     return per_row.mean(dim=0).float(), per_row.std(dim=0, unbiased=False).clamp_min(1e-5).float()
