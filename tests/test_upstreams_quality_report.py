@@ -38,3 +38,41 @@ def test_table_and_same_fold_comparison(tmp_path):
     # the partial run is compared with the peer on the one fold both finished, not on the peer's mean
     assert "on the 1 folds every run finished (03)" in text
     assert "| openSMILE | peer:compare-linsvm | 80.0 |" in text and "| Whisper-base | speecheq | 90.0 |" in text
+
+
+def test_paired_rows_against_the_family_peer_and_without_heads(tmp_path):
+    """Runs with a run folder get paired comparisons: each model against its family's peer, and the
+    run with auxiliary heads against the same run without them."""
+    import pandas as pd
+    from sklearn.metrics import balanced_accuracy_score
+
+    truth = ["angry", "sad", "happy", "neutral", "fear"] * 4
+    preds = {"peer": truth[:10] + ["sad"] * 10,                # 50% + the sad ones right
+             "speecheq_stats": truth[:15] + ["sad"] * 5,
+             "speecheq_stats_noaux": truth[:12] + ["sad"] * 8}
+    paths = []
+    for tag, pred in preds.items():
+        model = "peer:whisper-pooled-lr" if tag == "peer" else tag
+        name = "emodb__peer-whisper-pooled-lr.json" if tag == "peer" else f"emodb__{tag}__ct2-whisper-base.json"
+        res = _result(model, "ct2-whisper:base", {"03": 0.5})
+        path = tmp_path / name
+        path.write_text(json.dumps(res))
+        d = path.with_suffix("") / "folds" / "03"
+        d.mkdir(parents=True)
+        pd.DataFrame({"id": [f"u{i}" for i in range(20)], "fold": "03", "truth": truth, "pred": pred}).to_csv(
+            d / "predictions.csv", index=False)
+        paths.append(path)
+    text = _render()(paths)
+    assert "Paired comparisons (`seqd bench compare`)" in text
+    paired = text.split("Paired comparisons")[1].splitlines()
+    rows = [line for line in paired if line.startswith("| Whisper-base |")]
+    ua = {k: 100 * balanced_accuracy_score(truth, p) for k, p in preds.items()}
+    assert ua["speecheq_stats"] > ua["speecheq_stats_noaux"] > ua["peer"]
+    assert rows[0].startswith(f"| Whisper-base | speecheq_stats | peer:whisper-pooled-lr | "
+                              f"{ua['speecheq_stats']:.1f} | {ua['peer']:.1f} | "
+                              f"{ua['speecheq_stats'] - ua['peer']:+.1f} [")
+    assert rows[1].startswith("| Whisper-base | speecheq_stats_noaux | peer:whisper-pooled-lr |")
+    # the heads only ever fix errors here: no resample puts the run without them ahead (the interval
+    # starts at 0), and the resamples that miss all 3 fixed utterances (0.85^20 = 3.9%) are ties
+    assert rows[2].startswith("| Whisper-base | speecheq_stats | speecheq_stats_noaux | 80.0 | 65.0 | +15.0 [+0.0, ")
+    assert len(rows) == 3

@@ -55,7 +55,49 @@ def render(paths: list[Path]) -> str:
         common = set.intersection(*({f["fold"] for f in r["folds"]} for r in sel))
         if any(len(r["folds"]) != len(common) for r in sel):
             lines += same_folds(sel, common)
+        lines += paired(sel, {r["_file"]: p for r, p in zip(runs, paths)})
     return "\n".join(lines) + "\n"
+
+
+#: the peers each front-end family's models must beat (issue 6, point 7)
+RIVALS = {"Whisper-base": ("peer:whisper-pooled-lr",),
+          "fbank": ("peer:compare-linsvm", "peer:egemaps-rbfsvm")}
+
+
+def paired(sel: list[dict], path_of: dict[str, Path]) -> list[str]:
+    """Paired bootstrap of each model run against its family's peers, and of each run with auxiliary
+    heads against the same run without them (the two comparisons of the quality goal). Runs whose run
+    folder (per-utterance predictions) is not kept are left out."""
+    from seqd_builder.benchmark.compare import compare_runs, load_run
+    from seqd_builder.errors import SubmissionError
+
+    loaded = {}
+    for r in sel:
+        try:
+            loaded[r["_file"]] = load_run(path_of[r["_file"]])
+        except SubmissionError:
+            continue
+    n_folds = max(len(r["folds"]) for r in sel)
+    kept = [r for r in sel if r["_file"] in loaded and len(r["folds"]) == n_folds]
+    peers = {r["model"]: r for r in kept if r["model"].startswith("peer")}
+    models = {(label(r), family(r["upstream"]["name"])): r for r in kept if not r["model"].startswith("peer")}
+    pairs = []
+    for (tag, fam), r in models.items():
+        pairs += [(fam, r, peers[p]) for p in RIVALS.get(fam, ()) if p in peers]
+        if "noaux" in tag and (tag.replace("_noaux", ""), fam) in models:
+            pairs.append((fam, models[(tag.replace("_noaux", ""), fam)], r))
+    if not pairs:
+        return []
+    out = ["Paired comparisons (`seqd bench compare`): A − B in UA points with the 95% interval of the "
+           "difference, both runs scored on the same resamples of the test utterances (drawn within "
+           "each fold, 2000 resamples), and the share of resamples in which A is not ahead.", "",
+           "| front-end | A | B | A | B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|---|"]
+    for fam, a, b in pairs:
+        c = compare_runs(loaded[a["_file"]], loaded[b["_file"]], metric="ua", resamples=2000)
+        out.append(f"| {fam} | {label(a)} | {label(b)} | {100 * c.a_value:.1f} | {100 * c.b_value:.1f} | "
+                   f"{100 * c.diff:+.1f} [{100 * c.ci95[0]:+.1f}, {100 * c.ci95[1]:+.1f}] | "
+                   f"{100 * c.share_a_not_better:.1f}% |")
+    return out + [""]
 
 
 def same_folds(sel: list[dict], common: set[str]) -> list[str]:

@@ -13,7 +13,9 @@ Stages (default: all, in order; each reuses what the previous one cached):
               + logistic regression: standardisation fitted on the fitting rows only, C chosen by UA on
               the validation fold, then refitted on train + validation and scored on the test fold
 ``models``    the reference models through :func:`seqd_builder.benchmark.runner.run_task`
-``report``    ``benchmark/quality/RESULTS.md`` from ``benchmark/quality/results/*.json``
+``ensembles`` seed ensembles (``seqd bench ensemble``) of the model runs listed in ``ENSEMBLES``
+``report``    ``benchmark/quality/RESULTS.md`` from ``benchmark/quality/results/*.json``, with paired
+              comparisons (``seqd bench compare``) of each model against its family's peers
 
 Every run writes a schema-valid ``results.json`` to ``benchmark/quality/results/``. Rerunning skips
 finished runs (and the runner skips finished folds). Run from the repository root, at low priority::
@@ -163,7 +165,11 @@ def peer_features(name: str, data: TaskData) -> np.ndarray:
     return whisper_pooled(data)
 
 
-def run_peer(name: str, data: TaskData) -> dict:
+def run_peer(name: str, data: TaskData, out: Path | None = None) -> dict:
+    """Fit and score one peer on every fold; with ``out``, per-fold predictions go to the run folder
+    beside it, in the runner's layout, so ``seqd bench compare`` can pair a model run with the peer."""
+    from seqd_builder.benchmark.runner import write_predictions
+
     t0 = time.time()
     source, kind, grid = PEERS[name]
     X = np.nan_to_num(peer_features(name, data).astype(np.float64))
@@ -180,6 +186,10 @@ def run_peer(name: str, data: TaskData) -> dict:
         best = max(grid, key=lambda c: (scores[c], -grid.index(c)))
         fit_rows = fold.train if name in TRAIN_ONLY else np.concatenate([fold.train, fold.validation])
         pred = make_classifier(kind, best).fit(X[fit_rows], y[fit_rows]).predict(X[fold.test])
+        if out is not None:
+            fdir = out.with_suffix("") / "folds" / fold.name
+            fdir.mkdir(parents=True, exist_ok=True)
+            write_predictions(fdir / "predictions.csv", data.task, data, fold, {"category": pred})
         m = M.classification_metrics(y[fold.test], pred, n_classes)
         m["selected_c"] = float(best)
         m["validation_ua"] = float(scores[best])
@@ -305,6 +315,29 @@ def result_path(task: str, tag: str, upstream: str) -> Path:
     return RESULTS / f"{task}__{tag}__{up}.json"
 
 
+#: seed ensembles (``seqd bench ensemble``) of model runs: (task, tag, upstream, seeds); seed 0 is the
+#: untagged run, seed N the run tagged ``<tag>_seedN`` (``--stage models --seed N``)
+ENSEMBLES = [
+    ("emodb", "speecheq_stats", WHISPER, (0, 1, 2)),
+]
+
+
+def run_ensembles(tasks, force: bool) -> None:
+    from seqd_builder.benchmark.ensemble import ensemble_runs
+
+    for task, tag, upstream, seeds in ENSEMBLES:
+        members = [result_path(task, tag if s == 0 else f"{tag}_seed{s}", upstream) for s in seeds]
+        out = result_path(task, f"{tag}_ens{len(seeds)}", upstream)
+        if task not in tasks or (out.is_file() and not force):
+            continue
+        missing = [m.name for m in members if not m.is_file()]
+        if missing:
+            print(f"{task} {tag} ensemble: waiting for {', '.join(missing)}", flush=True)
+            continue
+        res = ensemble_runs(members, out)
+        print(f"{task} {tag} ensemble of seeds {seeds}: UA {res['metrics']['ua']['mean']:.3f}", flush=True)
+
+
 # --- report ------------------------------------------------------------------------------------------
 
 def report() -> str:
@@ -317,7 +350,7 @@ def report() -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stage", action="append", choices=("features", "peers", "models", "report"))
+    ap.add_argument("--stage", action="append", choices=("features", "peers", "models", "ensembles", "report"))
     ap.add_argument("--task", action="append", choices=TASKS)
     ap.add_argument("--data-emodb", type=Path, default=None)
     ap.add_argument("--data-ravdess", type=Path, default=None)
@@ -342,7 +375,7 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(args.threads)
     tasks = args.task or list(TASKS)
-    stages = args.stage or ["features", "peers", "models", "report"]
+    stages = args.stage or ["features", "peers", "models", "ensembles", "report"]
     dirs = {"emodb": args.data_emodb or default_data("emodb"),
             "ravdess": args.data_ravdess or default_data("ravdess")}
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -360,7 +393,7 @@ def main(argv=None) -> None:
                 out = out.with_name(out.name.replace("__.json", ".json"))
                 if (args.only and name not in args.only) or (out.is_file() and not args.force):
                     continue
-                res = run_peer(name, data)
+                res = run_peer(name, data, out)
                 out.write_text(json.dumps(res, indent=2), encoding="utf-8")
                 print(f"{task} {name}: UA {res['metrics']['ua']['mean']:.3f}", flush=True)
     if "models" in stages:
@@ -383,6 +416,8 @@ def main(argv=None) -> None:
                         continue
                 res = run_model(task, dirs[task], model, upstream, overrides, out, folds)
                 print(f"{task} {tag} {upstream}: UA {res['metrics']['ua']['mean']:.3f}", flush=True)
+    if "ensembles" in stages:
+        run_ensembles(tasks, args.force)
     if "report" in stages:
         sys.path.insert(0, str(HERE))
         print(report())

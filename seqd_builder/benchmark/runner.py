@@ -307,7 +307,7 @@ def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) 
     if "category" in pred:
         table["truth"] = [task.classes[c] if c >= 0 else "" for c in data.category[rows]]
         table["pred"] = [task.classes[c] for c in pred["category"]]
-        for k, c in enumerate(task.classes):
+        for k, c in enumerate(task.classes if "category_prob" in pred else ()):
             table[f"prob_{c}"] = np.round(pred["category_prob"][:, k], 6)
     if "vad" in pred:
         for k, d in enumerate(DIMENSIONS):
@@ -319,7 +319,8 @@ def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) 
     pd.DataFrame(table).to_csv(path, index=False)
 
 
-def _bootstrap(task: Task, fold_results: list, resamples: int, seed: int) -> dict[str, tuple[float, float]]:
+def bootstrap_cis(task: Task, fold_results: list, resamples: int, seed: int) -> dict[str, tuple[float, float]]:
+    """95% CIs of the task's metrics over the test utterances pooled across folds (``r["pooled"]``)."""
     cis = {}
     pooled = [r["pooled"] for r in fold_results]
     if all("category_truth" in p for p in pooled) and "category" in task.targets:
@@ -348,7 +349,7 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
     folds_json = [r["fold"] for r in fold_results]
     averaged = M.fold_average([f["metrics"] for f in folds_json])
     b = cfg["bootstrap"]
-    for name, ci in _bootstrap(task, fold_results, b["resamples"], b["seed"]).items():
+    for name, ci in bootstrap_cis(task, fold_results, b["resamples"], b["seed"]).items():
         if name in averaged:
             averaged[name]["ci95"] = [ci[0], ci[1]]
     averaged = {k: v for k, v in averaged.items() if k in _ALLOWED_METRICS}

@@ -67,4 +67,41 @@ def register(app: typer.Typer) -> None:
         for name, arch in models.items():
             typer.echo(f"  {name:<18} ({arch})")
 
+    @bench.command("compare", help="Paired bootstrap comparison of two runs of the same task.\n\n"
+                                   "Both runs are scored on the same resamples of the test utterances "
+                                   "(drawn within each fold, fold-averaged as reported), so the interval "
+                                   "is that of the difference A − B, not of either run alone.\n\n"
+                                   "Example: seqd bench compare results/a.json results/b.json --metric ua")
+    def compare(a: Path = typer.Argument(..., help="results.json of run A (its run folder beside it)"),
+                b: Path = typer.Argument(..., help="results.json of run B, same task and test utterances"),
+                metric: str = typer.Option(None, "--metric",
+                                           help="wa, ua, macro_f1, ccc_* (default: the task's primary)"),
+                resamples: int = typer.Option(2000, "--resamples", min=100, help="bootstrap replicates"),
+                seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
+                as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+        from ..benchmark.compare import compare_runs, format_comparison, load_run
+
+        ra = load_run(a)
+        if metric is None:
+            metric = json.loads(a.read_text(encoding="utf-8")).get("primary_metric", "ua")
+        c = compare_runs(ra, load_run(b), metric=metric, resamples=resamples, seed=seed)
+        typer.echo(json.dumps(c.to_dict(), indent=2) if as_json else format_comparison(c))
+
+    @bench.command("ensemble", help="Combine runs of one config that differ only in the seed.\n\n"
+                                    "Averages the members' class probabilities (or VAD predictions) per "
+                                    "utterance and writes one results.json with all their seeds; members "
+                                    "differing in anything but training.seed are refused.\n\n"
+                                    "Example: seqd bench ensemble s0.json s1.json s2.json --out ens.json")
+    def ensemble(runs: list[Path] = typer.Argument(..., help="results.json of each member (2 or more)"),
+                 out: Path = typer.Option(..., "--out", "-o", help="results.json of the ensemble")) -> None:
+        from ..benchmark.ensemble import ensemble_runs
+
+        r = ensemble_runs(runs, out)
+        prim = r["primary_metric"]
+        s = r["metrics"].get(prim, {})
+        ci = s.get("ci95")
+        typer.echo(f"{r['task']} / {r['model']} / seeds {', '.join(map(str, r['seeds']))}: {prim} = "
+                   f"{s.get('mean', float('nan')):.4f}" + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else "")
+                   + f" → {out}")
+
     app.add_typer(bench, name="bench")
