@@ -317,9 +317,8 @@ def result_path(task: str, tag: str, upstream: str) -> Path:
 
 #: seed ensembles (``seqd bench ensemble``) of model runs: (task, tag, upstream, seeds); seed 0 is the
 #: untagged run, seed N the run tagged ``<tag>_seedN`` (``--stage models --seed N``)
-ENSEMBLES = [
-    ("emodb", "speecheq_stats", WHISPER, (0, 1, 2)),
-]
+ENSEMBLES = [(task, tag, WHISPER, (0, 1, 2)) for task in TASKS
+             for tag in ("speecheq_stats", "speecheq_stats_noaux")]
 
 
 def run_ensembles(tasks, force: bool) -> None:
