@@ -162,7 +162,7 @@ def test_seed_ensemble_averages_probabilities_of_seed_runs_only(tmp_path, capsys
     for seed in (0, 1, 2):
         out = tmp_path / f"s{seed}.json"
         run_task("emodb", "baseline", data, upstream=TinyFbank(layers=2), out=out, config_overrides=FAST,
-                 folds=["03", "08"], seed=seed, progress=False)
+                 seed=seed, progress=False)  # all 10 folds: the leaderboard takes complete runs only
         outs.append(out)
     ens = tmp_path / "ens.json"
     assert main(["bench", "ensemble", *map(str, outs), "--out", str(ens)]) == 0
@@ -187,11 +187,20 @@ def test_seed_ensemble_averages_probabilities_of_seed_runs_only(tmp_path, capsys
     c = compare_runs(ens, outs[0], resamples=100)
     assert c.a_value == pytest.approx(r["metrics"]["ua"]["mean"]) and "seed 0,1,2" in c.a
 
+    # it files on the leaderboard like any run, and the board says it is an ensemble
+    from seqd_builder.benchmark.tasks import load_task
+    from seqd_builder.leaderboard import board_markdown, build_board, load_submissions, submit
+
+    submit(ens, tmp_path / "subs")
+    submit(outs[0], tmp_path / "subs")
+    table = board_markdown(build_board(load_task("emodb"), load_submissions(tmp_path / "subs")["emodb"]))
+    assert "| ensemble of 0, 1, 2 |" in table and "| 0 |" in table
+
     with pytest.raises(SubmissionError, match="seeds repeat"):
         ensemble_runs([outs[0], outs[0]], tmp_path / "x.json")
     other = tmp_path / "epochs3.json"
     run_task("emodb", "baseline", data, upstream=TinyFbank(layers=2), out=other, seed=5, progress=False,
-             config_overrides={**FAST, "training": {**FAST["training"], "epochs": 3}}, folds=["03", "08"])
+             config_overrides={**FAST, "training": {**FAST["training"], "epochs": 3}})
     with pytest.raises(SubmissionError, match="not seeds of one config") as e:
         ensemble_runs([outs[0], other], tmp_path / "x.json")
     assert "config differs from s0.json beyond training.seed (in training)" in e.value.reasons[0]

@@ -91,7 +91,10 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
         "cells": cells,
         "folds": _fold_view(data, [c.name for c in board.columns]),
         "n_folds": len(data["folds"]),
-        "seeds": ", ".join(str(x) for x in data["seeds"]),
+        # a seed ensemble (seqd bench ensemble) is one prediction per utterance from several seeds,
+        # not several runs averaged: the column says so
+        "seeds": ("ensemble of " if "ensemble" in data.get("config", {}) else "")
+        + ", ".join(str(x) for x in data["seeds"]),
         "code_version": data["code_version"],
         "config_hash": data["config_hash"],
         "config_href": config_href,
