@@ -17,7 +17,8 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from types import SimpleNamespace
+from typing import Sequence
 
 import numpy as np
 
@@ -48,9 +49,9 @@ def _check_members(runs: list[Run]) -> None:
             if r.results.get(key) != first.results.get(key):
                 reasons.append(f"{r.path.name}: {key} {r.results.get(key)!r} differs from "
                                f"{first.results.get(key)!r}")
-        if (r.results.get("upstream") or {}).get("name") != (first.results.get("upstream") or {}).get("name"):
-            reasons.append(f"{r.path.name}: front-end {r.results['upstream'].get('name')!r} differs from "
-                           f"{first.results['upstream'].get('name')!r}")
+        up, up_first = ((x.results.get("upstream") or {}).get("name") for x in (r, first))
+        if up != up_first:
+            reasons.append(f"{r.path.name}: front-end {up!r} differs from {up_first!r}")
         if _without_seed(r.results.get("config", {})) != _without_seed(first.results.get("config", {})):
             a, b = _without_seed(first.results["config"]), _without_seed(r.results["config"])
             keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -67,7 +68,7 @@ def _check_members(runs: list[Run]) -> None:
 
 def ensemble_runs(paths: Sequence[str | Path], out: str | Path) -> dict:
     """Combine seed runs into one result, written to ``out`` (and its run folder); returns it."""
-    from .runner import bootstrap_cis
+    from .runner import bootstrap_cis, fold_metrics, pooled_arrays
     from .tasks import load_task
 
     runs = [load_run(p) for p in paths]
@@ -100,32 +101,17 @@ def ensemble_runs(paths: Sequence[str | Path], out: str | Path) -> dict:
         vp = np.mean([t[[f"pred_{d}" for d in DIMENSIONS]].to_numpy(float) for t in tables], axis=0)
         for k, d in enumerate(DIMENSIONS):
             merged[f"truth_{d}"], merged[f"pred_{d}"] = vt[:, k], np.round(vp[:, k], 6)
+    # the runner's own per-fold metrics and pooled arrays, over a table whose rows are these utterances
+    table = SimpleNamespace(category=truth if categorical else None, vad=vt if vad else None)
+    preds = {**({"category": pred} if categorical else {}), **({"vad": vp} if vad else {})}
     folds_json, fold_results = [], []
     for fold in runs[0].folds:
         rows = np.flatnonzero(merged["fold"].to_numpy() == fold)
-        metrics: dict[str, float] = {}
-        pooled: dict[str, Any] = {}
-        entry: dict[str, Any] = {"fold": fold}
-        for key in ("test_speakers", "n_train"):
-            if key in fold_meta[fold]:
-                entry[key] = fold_meta[fold][key]
-        entry["n_test"] = int(len(rows))
-        if categorical:
-            t, q = truth[rows], pred[rows]
-            ok = t >= 0
-            metrics |= M.classification_metrics(t[ok], q[ok], len(task.classes))
-            entry["labels"] = list(task.classes)
-            entry["confusion"] = M.confusion(t[ok], q[ok], len(task.classes))
-            pooled |= {"category_truth": t.tolist(), "category_pred": q.tolist()}
-        if vad:
-            ok = ~np.isnan(vt[rows]).any(axis=1)
-            if ok.any():
-                metrics |= M.vad_metrics(vt[rows][ok], vp[rows][ok])
-            pooled |= {"vad_truth": np.where(np.isnan(vt[rows]), None, vt[rows]).tolist(),
-                       "vad_pred": vp[rows].tolist()}
-        entry["metrics"] = metrics
-        folds_json.append(entry)
-        fold_results.append({"pooled": pooled})
+        fold_pred = {k: v[rows] for k, v in preds.items()}
+        metrics, extra = fold_metrics(task, table, fold_pred, rows, None)
+        meta = {k: fold_meta[fold][k] for k in ("test_speakers", "n_train") if k in fold_meta[fold]}
+        folds_json.append({"fold": fold, **meta, "n_test": int(len(rows)), "metrics": metrics, **extra})
+        fold_results.append({"pooled": pooled_arrays(table, fold_pred, rows)})
     averaged = M.fold_average([f["metrics"] for f in folds_json])
     boot = first["config"].get("bootstrap", {"resamples": 1000, "seed": 0})
     for name, ci in bootstrap_cis(task, fold_results, boot["resamples"], boot["seed"]).items():
