@@ -8,6 +8,15 @@ from pathlib import Path
 import typer
 
 
+def primary_summary(results: dict) -> str:
+    """``<primary metric> = <fold mean>`` and its 95% CI, as every bench command reports a result."""
+    prim = results["primary_metric"]
+    summary = results["metrics"].get(prim, {})
+    ci = summary.get("ci95")
+    return (f"{prim} = {summary.get('mean', float('nan')):.4f}"
+            + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else ""))
+
+
 def register(app: typer.Typer) -> None:
     bench = typer.Typer(help="Benchmark reference models on standard tasks.", no_args_is_help=True)
 
@@ -40,13 +49,8 @@ def register(app: typer.Typer) -> None:
         results = run_task(task, model, data, upstream=upstream, out=out, config_overrides=overrides,
                            upstream_options={"cache": True} if cache else None, seed=seed,
                            folds=list(fold) if fold else None, submitter=submitter)
-        prim = results["primary_metric"]
-        summary = results["metrics"].get(prim, {})
-        ci = summary.get("ci95")
-        typer.echo(f"{results['task']} / {results['model']} / {results['upstream']['name']}: {prim} = "
-                   f"{summary.get('mean', float('nan')):.4f}"
-                   + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else "")
-                   + f" over {results['protocol']['n_folds']} folds → {out}")
+        typer.echo(f"{results['task']} / {results['model']} / {results['upstream']['name']}: "
+                   f"{primary_summary(results)} over {results['protocol']['n_folds']} folds → {out}")
 
     @bench.command("list", help="List tasks and model configs.")
     def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
@@ -83,7 +87,7 @@ def register(app: typer.Typer) -> None:
 
         ra = load_run(a)
         if metric is None:
-            metric = json.loads(a.read_text(encoding="utf-8")).get("primary_metric", "ua")
+            metric = ra.results.get("primary_metric", "ua")
         c = compare_runs(ra, load_run(b), metric=metric, resamples=resamples, seed=seed)
         typer.echo(json.dumps(c.to_dict(), indent=2) if as_json else format_comparison(c))
 
@@ -97,11 +101,7 @@ def register(app: typer.Typer) -> None:
         from ..benchmark.ensemble import ensemble_runs
 
         r = ensemble_runs(runs, out)
-        prim = r["primary_metric"]
-        s = r["metrics"].get(prim, {})
-        ci = s.get("ci95")
-        typer.echo(f"{r['task']} / {r['model']} / seeds {', '.join(map(str, r['seeds']))}: {prim} = "
-                   f"{s.get('mean', float('nan')):.4f}" + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else "")
-                   + f" → {out}")
+        typer.echo(f"{r['task']} / {r['model']} / seeds {', '.join(map(str, r['seeds']))}: "
+                   f"{primary_summary(r)} → {out}")
 
     app.add_typer(bench, name="bench")
