@@ -2,10 +2,12 @@
 
 The runner never knows how features are made: it calls :func:`load_upstream` with a spec string
 (``fbank``, a Hugging Face model path or hub id, ``ct2:whisper-base`` …) and gets an object that
-satisfies :class:`Upstream`. The implementations live in :mod:`seqd_builder.benchmark.upstreams`
-(``get_upstream(spec, **kw)``); this module only states the contract and resolves specs, so that the
-runner, the models and the tests are written against one narrow interface (s3prl's upstream/downstream
-split, without its registry of hub entry points).
+satisfies :class:`~seqd_builder.benchmark.upstreams.base.Upstream`, the one upstream type (its
+docstring states the contract). The implementations live in :mod:`seqd_builder.benchmark.upstreams`
+and are found through its registry (``get_upstream(spec, **kw)``); this module resolves specs and
+checks objects that follow the contract without subclassing it (tests and notebooks pass their own
+front-ends), so that the runner, the models and the tests are written against one narrow interface
+(s3prl's upstream/downstream split).
 
 A learned weighted sum over the ``num_layers`` layers is the *model's* business
 (:class:`~seqd_builder.benchmark.models.layers.LayerSum`), so one cached feature tensor serves every
@@ -15,46 +17,18 @@ model and layer choice.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol, runtime_checkable
 
-import numpy as np
 import torch
 
 from ..errors import ConfigError, MissingToolError
-
-
-@runtime_checkable
-class Upstream(Protocol):
-    """What the runner needs from a front-end.
-
-    ``forward`` takes 16 kHz float32 mono waveforms and returns ``(feats, lengths)``: ``feats`` is a
-    float tensor ``[B, L, T, D]`` (``L = num_layers`` hidden layers, ``T`` frames padded to the longest
-    item, ``D = dim``) and ``lengths`` a long tensor ``[B]`` of valid frames per item. Frames past an
-    item's length may hold anything: the runner masks them.
-
-    ``frozen`` upstreams are run once per run (and per speed-perturbed copy) and their features reused
-    by every fold and epoch; ``cacheable`` says their features may also be stored on disk across runs
-    (``get_upstream(spec, cache=True)`` returns a caching wrapper whose ``forward(waves, ids=...)`` keys
-    by utterance id and audio checksum; the runner passes ids when ``forward`` accepts them).
-    A fine-tuned upstream (``frozen = False``) exposes its weights as ``module`` (a
-    :class:`torch.nn.Module`), or is a module itself: the runner trains them with the model's.
-    """
-
-    name: str
-    dim: int
-    num_layers: int
-    frozen: bool
-    cacheable: bool
-    parameters: int | None
-
-    def forward(self, waves: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]: ...
+from .upstreams.base import Upstream
 
 
 def load_upstream(spec: str | Upstream, **kwargs) -> Upstream:
     """Resolve ``spec`` through ``seqd_builder.benchmark.upstreams.get_upstream``.
 
-    An object that already satisfies :class:`Upstream` is returned as is (tests and notebooks pass
-    their own front-ends this way).
+    An object that already follows the :class:`Upstream` contract is returned as is (tests and
+    notebooks pass their own front-ends this way).
     """
     if not isinstance(spec, str):
         check_upstream(spec)
@@ -71,6 +45,7 @@ def load_upstream(spec: str | Upstream, **kwargs) -> Upstream:
 
 
 def check_upstream(upstream) -> None:
+    """Refuse an object that does not follow the :class:`Upstream` contract, naming what it lacks."""
     missing = [a for a in ("name", "dim", "num_layers", "frozen", "forward") if not hasattr(upstream, a)]
     if missing:
         raise ConfigError(f"upstream {upstream!r} lacks {missing}; an upstream needs name, dim, "

@@ -16,6 +16,7 @@ that an interrupted build resumes exactly where it stopped.
 
 from __future__ import annotations
 
+import difflib
 import os
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -23,11 +24,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from ..errors import CorpusLayoutError, UnknownLabelError
+from ..errors import ConfigError, CorpusLayoutError
+from ..registry import Registry
 from ..schema import RawItem, Rejection
 from .card import CorpusCard, load_card
 
-_REGISTRY: dict[str, type[Adapter]] = {}
+ADAPTERS: Registry[type[Adapter]] = Registry(
+    "corpus", package="seqd_builder.corpora", group="seqd_builder.corpora",
+    skip=("base", "card", "common", "examples", "protocols"), hint="run `seqd corpora` to list them")
 
 
 def register(name: str):
@@ -35,25 +39,17 @@ def register(name: str):
 
     def wrap(cls: type[Adapter]) -> type[Adapter]:
         cls.name = name
-        _REGISTRY[name] = cls
-        return cls
+        return ADAPTERS.register(name)(cls)
 
     return wrap
 
 
 def adapter_names() -> list[str]:
-    _import_all()
-    return sorted(_REGISTRY)
+    return ADAPTERS.names()
 
 
 def adapter_class(name: str) -> type[Adapter]:
-    if name not in _REGISTRY:
-        _import_one(name)  # adapters live in corpora/<name>.py by convention: import just that one
-    if name not in _REGISTRY:
-        _import_all()
-    if name not in _REGISTRY:
-        raise UnknownLabelError("corpus", name, _REGISTRY, hint="run `seqd corpora` to list them")
-    return _REGISTRY[name]
+    return ADAPTERS.get(name)
 
 
 def get_adapter(name: str, root: str | Path, **options) -> Adapter:
@@ -61,38 +57,53 @@ def get_adapter(name: str, root: str | Path, **options) -> Adapter:
     return adapter_class(name)(root, **options)
 
 
-def _import_one(name: str) -> None:
-    import importlib
-    import importlib.util
+def check_options(corpus: str, card: CorpusCard, options: dict) -> dict:
+    """``options`` if every key is one the card declares (with its default) and every value has the
+    default's type; otherwise a :class:`ConfigError` naming the key, the valid keys and the card.
 
-    from .. import corpora
+    The card's ``options`` block is the adapter's whole option schema: a misspelt key would otherwise
+    be ignored and the build would silently run with the default.
+    """
+    valid = sorted(card.options)
+    for key, value in options.items():
+        if key not in card.options:
+            close = difflib.get_close_matches(key, valid, n=1)
+            raise ConfigError(
+                f"unknown option {key!r} for corpus {corpus!r}; valid: {', '.join(valid) or '(none)'}",
+                file=card.path, hint=f"did you mean {close[0]!r}?" if close else
+                "options are declared in the corpus card's `options` block")
+        default = card.options[key]
+        if default is not None and value is not None and not _same_kind(value, default):
+            raise ConfigError(f"option {key!r} of corpus {corpus!r} is {value!r} "
+                              f"({type(value).__name__}); the card's default is {default!r} "
+                              f"({type(default).__name__})", file=card.path)
+    return dict(options)
 
-    module = f"{corpora.__name__}.{name}"
-    if name.isidentifier() and name not in ("base", "card", "common", "protocols") \
-            and importlib.util.find_spec(module) is not None:
-        importlib.import_module(module)
 
-
-def _import_all() -> None:
-    import importlib
-    import pkgutil
-
-    from .. import corpora
-
-    for info in pkgutil.iter_modules(corpora.__path__):
-        if info.name not in ("base", "card", "common"):
-            importlib.import_module(f"{corpora.__name__}.{info.name}")
+def _same_kind(value: object, default: object) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
 
 
 class Adapter(ABC):
-    """Reads one corpus as distributed. Subclasses set nothing but layout knowledge."""
+    """Reads one corpus as distributed. Subclasses set nothing but layout knowledge.
+
+    :meth:`example_tree` builds a small tree in the corpus' real layout from the shared test material;
+    the contract suite (:func:`seqd_builder.plugin_checks.adapter_checks`) runs on it, so a new adapter
+    is tested by registering it and providing its example.
+    """
 
     name: ClassVar[str]
 
     def __init__(self, root: str | Path, *, card: CorpusCard | None = None, **options):
         self.root = Path(root).expanduser()
         self.card = card or load_card(self.name)
-        self.options = {**self.card.options, **options}
+        self.options = {**self.card.options, **check_options(self.name, self.card, options)}
         if not self.root.is_dir():
             raise CorpusLayoutError(self.name, self.root, self.layout_description(),
                                     "no such folder" if not self.root.exists() else "a file")
@@ -103,6 +114,29 @@ class Adapter(ABC):
     def layout_description(cls) -> str:
         """One line describing the expected layout, for error messages and ``seqd corpora``."""
         return "the corpus as distributed"
+
+    @classmethod
+    def example_tree(cls, dst: Path) -> Path:
+        """Build a small real-layout tree of this corpus under ``dst`` and return the ``--root``.
+
+        Built-in corpora take theirs from :mod:`seqd_builder.corpora.examples`; a third-party adapter
+        overrides this method.
+        """
+        from . import examples
+
+        builder = getattr(examples, cls.name, None)
+        if builder is None:
+            raise NotImplementedError(f"adapter {cls.name!r} provides no example tree; implement "
+                                      f"example_tree(dst) so that the contract suite can run on it")
+        return builder(Path(dst))
+
+    @classmethod
+    def example_options(cls, root: Path) -> dict:
+        """Options an adapter needs on its example tree (the SEQD adapter: the sheet and project)."""
+        from . import examples
+
+        options = getattr(examples, f"{cls.name}_options", None)
+        return options(root) if options else {}
 
     @abstractmethod
     def check_layout(self) -> None:

@@ -1,38 +1,32 @@
 """Reference models, looked up by name in a registry (never through ``eval``).
 
 Each model lives in its own module and registers itself with :func:`register`; the benchmark's model
-configs (``benchmark/models/<name>.yaml``) name a registered model and its hyperparameters.
+configs (``benchmark/models/<name>.yaml``) name a registered model and its hyperparameters. Models of
+other packages register through the ``seqd_builder.models`` entry-point group (see
+:mod:`seqd_builder.registry`).
 """
 
 from __future__ import annotations
 
-import importlib
+from ...registry import Registry
 
-from ...errors import UnknownLabelError
-
-MODELS: dict[str, type] = {}
-_MODULES = ("baseline", "speecheq", "emosphere")
+MODELS: Registry[type] = Registry("model", package=__name__, group="seqd_builder.models",
+                                  skip=("base", "layers"), hint="run `seqd bench list` for the models")
 
 
 def register(name: str):
+    """Class decorator: make a model available to model configs as ``model: <name>``."""
+
     def deco(cls):
-        MODELS[name] = cls
-        return cls
+        cls.name = name
+        return MODELS.register(name)(cls)
+
     return deco
 
 
 def model_names() -> list[str]:
-    _load_all()
-    return sorted(MODELS)
+    return MODELS.names()
 
 
 def get_model_class(name: str) -> type:
-    _load_all()
-    if name not in MODELS:
-        raise UnknownLabelError("model", name, MODELS, hint="run `seqd bench list` for the models")
-    return MODELS[name]
-
-
-def _load_all() -> None:
-    for mod in _MODULES:
-        importlib.import_module(f"{__name__}.{mod}")
+    return MODELS.get(name)

@@ -25,7 +25,25 @@ SAMPLE_RATE = 16000
 
 
 class Upstream:
-    """Base class: subclasses set the attributes in ``__init__`` and implement :meth:`_forward`."""
+    """The one upstream type: what the runner needs from a front-end, and the base of every built-in.
+
+    ``forward`` takes 16 kHz float32 mono waveforms and returns ``(feats, lengths)``: ``feats`` is a
+    float tensor ``[B, L, T, D]`` (``L = num_layers`` hidden layers, ``T`` frames padded to the longest
+    item, ``D = dim``) and ``lengths`` a long tensor ``[B]`` of valid frames per item. Frames past an
+    item's length may hold anything: the runner masks them.
+
+    ``frozen`` upstreams are run once per run (and per speed-perturbed copy) and their features reused
+    by every fold and epoch; ``cacheable`` says their features may also be stored on disk across runs
+    (``get_upstream(spec, cache=True)`` returns a caching wrapper whose ``forward(waves, ids=...)`` keys
+    by utterance id and audio checksum; the runner passes ids when ``forward`` accepts them). A
+    fine-tuned upstream (``frozen = False``) exposes its weights as :attr:`module`, or is a
+    ``torch.nn.Module`` itself: the runner trains them with the model's.
+
+    Subclasses set the attributes in ``__init__``, implement :meth:`_forward`, and register with
+    ``@seqd_builder.benchmark.upstreams.register("<kind>")``, declaring ``spec_syntax`` and
+    ``spec_argument``. Objects that follow this contract without subclassing it are accepted too
+    (:func:`seqd_builder.benchmark.frontend.check_upstream` checks them).
+    """
 
     name: str
     dim: int

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ...errors import ConfigError, MissingToolError
+from . import register
 from .base import SAMPLE_RATE, Upstream, pad_stack
 from .whisper_weights import ENCODER_DIM, ENCODER_PARAMETERS, install_command, resolve_whisper
 
@@ -30,7 +31,10 @@ WINDOW_S = 30
 HOP = 160
 
 
+@register("ct2-whisper")
 class CT2WhisperUpstream(Upstream):
+    spec_syntax = ("ct2-whisper:base", "ct2-whisper:small", "ct2-whisper:<folder>")
+    spec_argument = True
     frame_rate = 50.0
 
     def __init__(self, model: str = "base", threads: int | None = None, compute_type: str = "float32",

@@ -16,12 +16,16 @@ import numpy as np
 import torch
 
 from ...errors import UnknownLabelError
+from . import register
 from .base import SAMPLE_RATE, Upstream, pad_stack
 
 NORMALISATIONS = ("none", "utterance")
 
 
+@register("fbank")
 class FbankUpstream(Upstream):
+    spec_syntax = "fbank"
+    spec_argument = False
     frame_rate = 100.0
 
     def __init__(self, n_mels: int = 80, win_ms: float = 25.0, hop_ms: float = 10.0,

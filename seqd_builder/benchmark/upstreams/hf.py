@@ -25,7 +25,8 @@ import torch
 
 from ...checksums import update_from_file
 from ...errors import ConfigError, MissingToolError
-from .base import SAMPLE_RATE, Upstream
+from . import register
+from .base import SAMPLE_RATE, Upstream, pad_stack
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
 
@@ -53,7 +54,10 @@ def parse_layers(layers: str | list[int] | tuple[int, ...], available: int) -> l
     return out
 
 
+@register("hf")
 class HFUpstream(Upstream):
+    spec_syntax = "hf:<local path or hub id>"
+    spec_argument = True
     def __init__(self, source: str, frozen: bool = True, layers: str | list[int] = "all",
                  local_files_only: bool = True, freeze_feature_encoder: bool = True,
                  max_batch_seconds: float | None = None):
@@ -88,6 +92,8 @@ class HFUpstream(Upstream):
         self.num_layers = len(self.layer_ids)
         self.parameters = int(sum(p.numel() for p in encoder.parameters()))
         self.frame_rate = 50.0
+        self._group_norm = (not self.is_whisper
+                            and getattr(encoder.config, "feat_extract_norm", "layer") == "group")
         self._fingerprint = (_weights_fingerprint(Path(self.source)) if Path(self.source).is_dir()
                              else getattr(encoder.config, "_commit_hash", None) or "hub")
         if self.frozen:
@@ -111,6 +117,15 @@ class HFUpstream(Upstream):
                 "model_type": self.encoder.config.model_type}
 
     def _forward(self, waves: list[np.ndarray]):
+        if len(waves) > 1 and self._group_norm:
+            # A GroupNorm feature encoder (wav2vec2/HuBERT/WavLM base) normalises each channel over the
+            # whole padded input, so padding changes every frame of the shorter rows (measured on a tiny
+            # WavLM: up to 0.59 absolute); such models also take no attention mask. One utterance at a
+            # time keeps an utterance's features independent of its batch-mates (and the feature cache,
+            # keyed by audio, consistent).
+            parts = [self._forward([w]) for w in waves]
+            feats, _ = pad_stack([f[0] for f, _ in parts])
+            return feats, torch.cat([n for _, n in parts])
         n_samples = torch.tensor([len(w) for w in waves])
         if self.is_whisper:
             inputs = self.extractor(waves, sampling_rate=SAMPLE_RATE, return_tensors="pt")
