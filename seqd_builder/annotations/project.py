@@ -19,6 +19,7 @@ from ..assets import asset_dir
 from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES, DIMENSIONS, Vote
+from ..schema.scales import IntensityScale
 
 
 @dataclass(frozen=True)
@@ -41,53 +42,6 @@ class Label:
         if self.category is not None and self.category not in CATEGORIES:
             raise UnknownLabelError("unified category", self.category, CATEGORIES,
                                     hint=f"fix the category of label {self.code!r} in the project file")
-
-
-@dataclass(frozen=True)
-class IntensityScale:
-    """Intensity: ordinal ``levels`` (names of levels 1..N, lowest first) or a continuous ``range``."""
-
-    levels: tuple[str, ...] | None = None
-    range: tuple[float, float] | None = None
-    description: str = ""
-
-    def __post_init__(self):
-        if (self.levels is None) == (self.range is None):
-            raise ConfigError("intensity: give exactly one of 'levels' (ordinal) or 'range' (continuous)")
-        if self.levels is not None and (not self.levels or len(set(self.levels)) != len(self.levels)):
-            raise ConfigError(f"intensity.levels must be distinct names, lowest first, got {self.levels!r}")
-        if self.range is not None and not self.range[1] > self.range[0]:
-            raise ConfigError(f"intensity.range must be [low, high], got {self.range!r}")
-
-    @property
-    def n_levels(self) -> int | None:
-        return len(self.levels) if self.levels else None
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        return (1.0, float(len(self.levels))) if self.levels else self.range
-
-    def parse(self, token: str) -> float:
-        """A sheet cell (level name, level number or value) as a number; raises ValueError with choices."""
-        token = token.strip()
-        if self.levels is not None:
-            lowered = [lv.lower() for lv in self.levels]
-            if token.lower() in lowered:
-                return float(lowered.index(token.lower()) + 1)
-            try:
-                level = int(token)
-            except ValueError:
-                raise ValueError(f"intensity {token!r} is not a level; valid: "
-                                 f"{', '.join(self.levels)} or 1..{len(self.levels)}") from None
-            if not 1 <= level <= len(self.levels):
-                raise ValueError(f"intensity level {level} out of range; valid: 1..{len(self.levels)} "
-                                 f"({', '.join(self.levels)})")
-            return float(level)
-        value = float(token)
-        if not self.range[0] <= value <= self.range[1]:
-            raise ValueError(f"intensity {value:g} out of range; valid: [{self.range[0]:g}, "
-                             f"{self.range[1]:g}]")
-        return value
 
 
 @dataclass(frozen=True)
@@ -365,10 +319,11 @@ def _build(data: dict, path: Path) -> Project:
     intensity = None
     if data.get("intensity") is not None:
         spec = _section(data["intensity"], "intensity", ("levels", "range", "description"), path)
-        intensity = IntensityScale(
-            levels=_as_tuple(spec["levels"], "intensity.levels", path) if spec.get("levels") else None,
-            range=tuple(float(x) for x in spec["range"]) if spec.get("range") else None,
-            description=str(spec.get("description", "")))
+        description = str(spec.get("description", ""))
+        intensity = (IntensityScale.from_names(_as_tuple(spec["levels"], "intensity.levels", path),
+                                               description) if spec.get("levels") else
+                     IntensityScale(range=tuple(float(x) for x in spec["range"])
+                                    if spec.get("range") else None, description=description))
     dims, dim_range = (), None
     if data.get("dimensions") is not None:
         spec = _section(data["dimensions"], "dimensions", ("names", "range", "description"), path)

@@ -19,52 +19,11 @@ from ..assets import asset_dir
 from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES, GENDERS, RawItem, Split, Utterance, Vote
+from ..schema.scales import IntensityScale
+from ..schema.scales import linear as _linear
 
 _REQUIRED = ("name", "title", "language", "licence", "citation", "categories")
 _REDISTRIBUTION = ("allowed", "noncommercial", "restricted", "unclear")
-
-
-def _linear(value: float | None, lo: float, hi: float, what: str, where: str) -> float | None:
-    if value is None:
-        return None
-    if not lo <= value <= hi:
-        raise UnknownLabelError(what, value, [f"a number in [{lo}, {hi}]"], file=where,
-                                hint="the card's scale does not admit this value: check the source "
-                                     "or the card's range")
-    return (float(value) - lo) / (hi - lo)
-
-
-@dataclass(frozen=True)
-class IntensityScale:
-    """Native intensity: ordinal ``levels`` (token → 1..N) or a continuous ``range`` [lo, hi]."""
-
-    levels: dict[str, int] | None = None
-    range: tuple[float, float] | None = None
-    description: str = ""
-
-    def __post_init__(self):
-        if (self.levels is None) == (self.range is None):
-            raise ConfigError("intensity: give exactly one of 'levels' (ordinal) or 'range' (continuous)")
-        if self.levels is not None and sorted(set(self.levels.values())) != list(
-                range(1, max(self.levels.values()) + 1)):
-            raise ConfigError(f"intensity.levels must use the levels 1..N without gaps, got "
-                              f"{sorted(set(self.levels.values()))}")
-
-    @property
-    def n_levels(self) -> int | None:
-        return max(self.levels.values()) if self.levels else None
-
-    def map(self, native: str | float | None, where: str) -> tuple[float | None, int | None]:
-        """(intensity in [0, 1], ordinal level) for a native token or value."""
-        if native is None:
-            return None, None
-        if self.levels is not None:
-            key = str(native)
-            if key not in self.levels:
-                raise UnknownLabelError("intensity level", native, self.levels, file=where)
-            level = self.levels[key]
-            return level / self.n_levels, level
-        return _linear(float(native), *self.range, "intensity", where), None
 
 
 @dataclass(frozen=True)

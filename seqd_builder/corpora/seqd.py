@@ -29,7 +29,8 @@ from ..annotations.sheet import Sheet, read_sheet
 from ..errors import AnnotationError, ConfigError
 from ..schema import RawItem, Rejection, RejectReason
 from .base import Adapter, register
-from .card import CorpusCard, IntensityScale
+from ..schema.scales import IntensityScale
+from .card import CorpusCard
 
 INSUFFICIENT_REASON = {Status.TOO_FEW_RATERS: RejectReason.TOO_FEW_RATERS,
                        Status.LOW_AGREEMENT: RejectReason.NO_CONSENSUS}
@@ -72,7 +73,7 @@ def card_from_project(defaults: CorpusCard, project: Project, result: MergeResul
         scale = project.intensity
         intensity = (IntensityScale(levels={str(i): i for i in range(1, scale.n_levels + 1)},
                                     description=scale.description or "levels 1..N: "
-                                    + ", ".join(f"{i} {name}" for i, name in enumerate(scale.levels, 1)))
+                                    + ", ".join(f"{i} {name}" for i, name in enumerate(scale.names, 1)))
                      if scale.levels else IntensityScale(range=scale.range, description=scale.description))
     dimensions = None
     if project.dimensions:
