@@ -21,6 +21,7 @@ from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES, GENDERS, RawItem, Split, Utterance, Vote
 from ..schema.scales import IntensityScale
 from ..schema.scales import linear as _linear
+from ..typed import validate_file_record
 
 _REQUIRED = ("name", "title", "language", "licence", "citation", "categories")
 _REDISTRIBUTION = ("allowed", "noncommercial", "restricted", "unclear")
@@ -246,22 +247,13 @@ def load_card(name_or_path: str | Path) -> CorpusCard:
     data = read_mapping(path, "a corpus card", fields=known, required=_REQUIRED)
     # YAML reads 01 as 1 and "01" as "01": native codes are strings, whatever the curator typed.
     for key in ("categories", "perceived_categories", "vote_categories", "genders", "texts", "splits"):
-        if data.get(key) is not None:
+        if isinstance(data.get(key), dict):
             data[key] = {str(k): v for k, v in data[key].items()}
-    if data.get("speakers"):
-        data["speakers"] = {str(k): dict(v or {}) for k, v in data["speakers"].items()}
-    for key in ("intensity", "vote_intensity"):
-        if data.get(key) is not None:
-            spec = dict(data[key])
-            if spec.get("levels") is not None:
-                spec["levels"] = {str(k): int(v) for k, v in spec["levels"].items()}
-            if spec.get("range") is not None:
-                spec["range"] = tuple(float(x) for x in spec["range"])
-            data[key] = IntensityScale(**spec)
-    if data.get("languages"):
-        data["languages"] = tuple(data["languages"])
-    data["citation"] = str(data["citation"]).strip()
-    try:
-        return CorpusCard(path=path, **data)
-    except TypeError as exc:
-        raise ConfigError(str(exc), file=path) from exc
+    if isinstance(data.get("speakers"), dict):
+        data["speakers"] = {str(k): {} if v is None else v for k, v in data["speakers"].items()}
+    for key in ("intensity", "vote_intensity"):  # level tokens are native codes too
+        if isinstance(data.get(key), dict) and isinstance(data[key].get("levels"), dict):
+            data[key] = {**data[key], "levels": {str(k): v for k, v in data[key]["levels"].items()}}
+    if data.get("citation") is not None:
+        data["citation"] = str(data["citation"]).strip()
+    return validate_file_record(CorpusCard, {**data, "path": path}, file=path, what="corpus card")

@@ -1,0 +1,48 @@
+"""Typed configuration files: a YAML mapping checked against the dataclass it becomes.
+
+Cards, tasks and annotation projects are frozen dataclasses whose fields carry their types; pydantic
+reads those annotations and checks a file's values against them (nested mappings, tuples, scales), so
+that the hand-written checks left in each ``__post_init__`` are the domain rules (a category must be a
+unified one, levels 1..N without gaps), not type plumbing. Every problem of a file is reported at once,
+each with the file and the key path (``intensity.levels.01``), as :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import ConfigError, SeqdError
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=None)
+def _adapter(cls: type):
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(cls)
+
+
+def validate_file_record(cls: type[T], data: dict[str, Any], *, file: str | Path, what: str) -> T:
+    """``cls(**data)`` with every field checked against its annotation; problems become one
+    :class:`ConfigError` listing each key path, what was found and what was expected."""
+    from pydantic import ValidationError
+
+    try:
+        return _adapter(cls).validate_python(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "tagged-")))
+            if err["type"] == "value_error" or err["type"].startswith("assertion"):
+                cause = err.get("ctx", {}).get("error")
+                if isinstance(cause, SeqdError):  # a domain rule of __post_init__: its message is better
+                    if cause.file is None:
+                        raise ConfigError(str(cause), file=file, hint=cause.hint) from None
+                    raise cause from None
+            problems.append(f"{loc or '(top level)'}: {err['msg']} (got {err['input']!r})")
+        raise ConfigError(f"{what} has {len(problems)} invalid value(s):\n  - " + "\n  - ".join(problems),
+                          file=file, hint="fix these keys; the documentation of the file format lists "
+                                          "each key's type") from None

@@ -1,0 +1,55 @@
+"""Typed configuration files: every wrong type of a corpus card reported at once, with file and key."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from seqd_builder.corpora.card import card_path, load_card
+from seqd_builder.errors import ConfigError, UnknownLabelError
+from seqd_builder.schema.scales import IntensityScale
+
+
+def _card(tmp_path, **changes):
+    data = yaml.safe_load(card_path("ravdess").read_text())
+    data.update(changes)
+    path = tmp_path / "ravdess.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def test_every_wrong_type_is_reported_with_file_and_key(tmp_path):
+    path = _card(tmp_path, official_split="maybe", speakers={"01": "female"},
+                 intensity={"levels": {"01": "low", "02": 2}})
+    with pytest.raises(ConfigError) as err:
+        load_card(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: corpus card has 3 invalid value(s)")
+    for key in ("official_split:", "speakers.01:", "intensity.levels.01:"):
+        assert key in message, message
+    assert "'maybe'" in message and "'low'" in message
+
+
+def test_domain_rules_keep_their_own_messages(tmp_path):
+    with pytest.raises(UnknownLabelError, match="unknown unified category 'joyful'; valid: angry"):
+        load_card(_card(tmp_path, categories={"01": "joyful"}))
+    with pytest.raises(ConfigError, match=r"ravdess.yaml: intensity.levels must use the levels 1..N"):
+        load_card(_card(tmp_path, intensity={"levels": {"01": 1, "02": 3}}))
+
+
+def test_unknown_top_level_key_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="licnce"):
+        load_card(_card(tmp_path, licnce={"name": "x"}))
+
+
+def test_one_intensity_scale_for_cards_and_projects():
+    scale = IntensityScale.from_names(["low", "medium", "strong"])
+    assert scale.levels == {"low": 1, "medium": 2, "strong": 3} and scale.names == ("low", "medium", "strong")
+    assert scale.parse("Strong") == 3.0 and scale.parse("2") == 2.0
+    assert scale.map("medium", "x") == (2 / 3, 2)
+    with pytest.raises(ValueError, match="valid: low, medium, strong or 1..3"):
+        scale.parse("loud")
+    with pytest.raises(ConfigError, match="distinct"):
+        IntensityScale.from_names(["low", "Low"])
+    card = load_card("ravdess").intensity
+    assert isinstance(card, IntensityScale) and card.map("02", "x") == (1.0, 2)
