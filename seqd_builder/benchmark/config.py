@@ -29,11 +29,15 @@ DEFAULTS: dict[str, Any] = {
     "upstream": {"spec": "fbank", "options": {}},
     "bootstrap": {"resamples": 1000, "seed": 0},
 }
-SECTIONS = ("model", "description", *DEFAULTS)
+# ``audio`` (waveform preparation, see data.WavePrep) is a section without defaults, like the optional
+# training settings below: a config that leaves it out resolves (and hashes) as before it existed
+OPTIONAL_SECTIONS = ("audio",)
+SECTIONS = ("model", "description", *DEFAULTS, *OPTIONAL_SECTIONS)
 # training settings valid without an entry in DEFAULTS (their default is TrainConfig's): a config that
 # leaves them out resolves (and hashes) exactly as it did before they existed, so earlier results keep
 # their config hash
-OPTIONAL_TRAINING = ("refit",)
+OPTIONAL_TRAINING = ("refit", "grad_accum", "mixed_precision", "train_rows", "clip_test")
+AUDIO_SETTINGS = ("max_seconds", "standardise")
 
 
 def model_config_dir() -> Path:
@@ -82,6 +86,10 @@ def load_model_config(name_or_path: str | Path, overrides: dict | None = None) -
     if unknown_train:
         raise ConfigError(f"unknown training settings {sorted(unknown_train)}; valid: "
                           f"{sorted(valid_train)}", file=path)
+    unknown_audio = set(cfg.get("audio") or {}) - set(AUDIO_SETTINGS)
+    if unknown_audio:
+        raise ConfigError(f"unknown audio settings {sorted(unknown_audio)}; valid: {list(AUDIO_SETTINGS)}",
+                          file=path)
     return cfg
 
 

@@ -18,7 +18,7 @@ import soundfile as sf
 import torch
 
 from ..errors import ConfigError, ProtocolError
-from ..schema import DIMENSIONS, GENDERS, SAMPLING_RATE
+from ..schema import DIMENSIONS, GENDERS, SAMPLING_RATE, Category
 from .tasks import Task
 
 IGNORE = -1
@@ -79,6 +79,9 @@ class TaskData:
     vad: np.ndarray
     phones: list[list[str]]
     n_intensity: int = 0
+    # whether the row has a consensus category of the corpus's own set (not "no agreement", not
+    # "other"): EmoSphere-SER's released label script trains only on such rows (training.train_rows)
+    consensus: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -150,13 +153,66 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
                       dtype=np.int64)
     phones = [list(p or []) for p in get("phones")]
     n_int = int(levels.max()) + 1 if (levels >= 0).any() else 0
+    consensus = np.array([c is not None and cat_names[c] != Category.OTHER for c in raw_cat], dtype=bool)
     sel = rows.tolist()
     ids, speakers, splits = get("id"), get("speaker"), get("split")
     return TaskData(task=task, dataset=ds, rows=rows, ids=[ids[i] for i in sel],
                     speakers=[speakers[i] or "unknown" for i in sel],
                     splits=[splits[i] or "train" for i in sel], category=cls_idx[rows],
                     intensity=levels[rows], gender=gender[rows], vad=vad[rows],
-                    phones=[phones[i] for i in sel], n_intensity=n_int)
+                    phones=[phones[i] for i in sel], n_intensity=n_int, consensus=consensus[rows])
+
+
+# --- waveforms as the published recipes prepare them ------------------------------------------------
+
+@dataclass(frozen=True)
+class WavePrep:
+    """Crop to ``max_seconds`` (the start is kept), then standardise with ``(x - mean) / (std + 1e-6)``.
+
+    EmoSphere-SER's released ``WavSet``: every clip is cut to 12 s and standardised with one mean and
+    one standard deviation over all samples of the training waveforms (:func:`wave_stats`), the same
+    numbers for validation and test. ``mean=0, std=1`` leaves the level alone (crop only).
+    """
+
+    max_seconds: float | None = None
+    mean: float = 0.0
+    std: float = 1.0
+
+    def __post_init__(self):
+        if self.max_seconds is not None and not self.max_seconds > 0:
+            raise ConfigError(f"audio.max_seconds must be > 0 or null, got {self.max_seconds}")
+
+    @property
+    def identity(self) -> bool:
+        return self.max_seconds is None and self.mean == 0.0 and self.std == 1.0
+
+    def __call__(self, wave: np.ndarray) -> np.ndarray:
+        if self.max_seconds is not None:
+            wave = wave[: int(round(self.max_seconds * SAMPLING_RATE))]
+        if self.mean != 0.0 or self.std != 1.0:
+            wave = ((wave - self.mean) / (self.std + 1e-6)).astype(np.float32)
+        return wave
+
+
+def wave_stats(data: TaskData, rows, progress: bool = False) -> tuple[float, float]:
+    """Mean and population std over every sample of the (uncropped) waveforms of ``rows``.
+
+    Sums in float64, as the released ``get_norm_stat_for_wav`` computes them (E[x²] − E[x]²).
+    """
+    from tqdm.auto import tqdm
+
+    total = sq = 0.0
+    count = 0
+    for i in tqdm(list(map(int, rows)), desc="waveform statistics", unit="utt", leave=False,
+                  disable=not progress):
+        w = data.wave(i).astype(np.float64)
+        total += float(w.sum())
+        sq += float((w * w).sum())
+        count += w.size
+    if count == 0:
+        raise ConfigError("no training waveform to take the standardisation statistics from")
+    mean = total / count
+    return mean, float(np.sqrt(max(sq / count - mean * mean, 0.0)))
 
 
 # --- batches ----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from ..errors import BuildError, ConfigError
 from ..schema import DIMENSIONS
 from . import metrics as M
+from . import recipe
 from .augment import SpecAugment, feature_stats, speed_perturb, utterance_stats
 from .config import config_hash, load_model_config
 from .data import FeatureDataset, PhoneVocab, TaskData, load_task_data
@@ -47,7 +48,6 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     ``get_upstream`` (e.g. ``{"cache": True}``). ``folds`` restricts the run to named folds (the results
     then say so in ``notes``). The results are validated against the schema and written to ``out``.
     """
-    from accelerate import Accelerator
     from accelerate.utils import set_seed
 
     t0 = time.time()
@@ -82,12 +82,13 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     else:
         cfg_file.write_text(json.dumps({"config_hash": chash, "config": resolved}, indent=2), encoding="utf-8")
 
-    accelerator = accelerator or Accelerator()
+    accelerator, run_notes = recipe.make_accelerator(train_cfg, accelerator)
     data = load_task_data(task, data_dir)
     protocol, all_folds = data.folds()  # speaker-disjointness asserted here, before any training
     chosen = [f for f in all_folds if folds is None or f.name in folds]
     if not chosen:
         raise ConfigError(f"no fold named {folds}; folds: {[f.name for f in all_folds]}")
+    chosen = recipe.restrict_rows(data, chosen, train_cfg.train_rows)
 
     # rows that get speed-perturbed copies: the fitting rows (training, plus validation for a refit)
     needed_train = np.unique(np.concatenate([np.concatenate([f.train, f.validation]) if train_cfg.refit
@@ -102,12 +103,12 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     if hasattr(up, "to") and not isinstance(up, torch.nn.Module):
         up.to(accelerator.device)  # the front-end places its inputs on this device
     if finetune is None:
+        prep = recipe.wave_prep(cfg, data, (), fine_tuned=False)  # a crop at most
         features = [extract_features(up, data, needed if s == 1.0 else needed_train, s, accelerator,
-                                     progress=progress) for s in speeds]
+                                     progress=progress, prep=prep) for s in speeds]
         feats_fn = None
     else:  # fine-tuned upstream: waveforms go through it inside the training step
         finetune.to(accelerator.device)
-        features = (lambda i, copy: speed_perturb(data.wave(i), speeds[copy]))
         feats_fn = (lambda batch: tuple(t.to(accelerator.device) for t in up.forward(batch["waves"])))
 
     fold_results = []
@@ -117,11 +118,14 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
         if done.is_file():
             fold_results.append(json.loads(done.read_text(encoding="utf-8")))
             continue
+        if finetune is not None:  # waveforms prepared with the fold's own training statistics
+            features = recipe.wave_source(data, speeds, recipe.wave_prep(cfg, data, fold.train, True,
+                                                                         progress))
         set_seed(train_cfg.seed)
         fold_results.append(_run_fold(task, cfg, data, fold, up, features, feats_fn, len(speeds), spec_aug,
                                       train_cfg, accelerator, fdir, finetune, progress))
     results = assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_results, accelerator,
-                       time.time() - t0, submitter)
+                       time.time() - t0, submitter, run_notes)
     validate_results(results)
     if accelerator.is_main_process:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -134,8 +138,11 @@ def safe_name(name: str) -> str:
 
 
 def extract_features(up, data: TaskData, rows, speed: float, accelerator, batch_size: int = 8,
-                     progress: bool = True) -> list:
-    """Features ``[L, T, D]`` (CPU, float32) of the task rows ``rows`` at one speed; None elsewhere."""
+                     progress: bool = True, prep=None) -> list:
+    """Features ``[L, T, D]`` (CPU, float32) of the task rows ``rows`` at one speed; None elsewhere.
+
+    ``prep`` (a :class:`~seqd_builder.benchmark.data.WavePrep`) transforms each perturbed waveform.
+    """
     feats: list = [None] * len(data)
     ids_ok = accepts_ids(up)
     rows = list(map(int, rows))
@@ -144,6 +151,8 @@ def extract_features(up, data: TaskData, rows, speed: float, accelerator, batch_
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
         waves = [speed_perturb(data.wave(i), speed) for i in chunk]
+        if prep is not None and not prep.identity:
+            waves = [prep(w) for w in waves]
         kw = {"ids": [f"{data.ids[i]}@{speed:g}" for i in chunk]} if ids_ok else {}
         with torch.no_grad():
             x, lengths = up.forward(waves, **kw)
@@ -173,8 +182,7 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
     score = (lambda preds: fold_metrics(task, data, gather(preds, fold.validation), fold.validation,
                                         vocab)[0].get(primary, -math.inf))
     train_kw = dict(augment=spec_aug, feats_fn=feats_fn, progress=progress)
-    outcome = train_fold(model, train_ds, val_ds, train_cfg, accelerator, score=score,
-                         extra_params=list(finetune.parameters()) if finetune is not None else None,
+    outcome = train_fold(model, train_ds, val_ds, train_cfg, accelerator, score=score, upstream=finetune,
                          desc=f"{task.name} fold {fold.name}", **train_kw)
     fit_rows, epochs, selection = fold.train, outcome.epochs, None
     if train_cfg.refit and len(fold.validation):
@@ -189,7 +197,9 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
         outcome = train_fold(model, train_ds, None, replace(train_cfg, epochs=epochs), accelerator,
                              score=score, desc=f"{task.name} fold {fold.name} refit", **train_kw)
     test_ds = FeatureDataset(data, fold.test, features, vocab, copies=1, seed=train_cfg.seed)
-    pred = gather(predict(model, test_ds, train_cfg, accelerator, feats_fn), fold.test)
+    pred = gather(predict(model, test_ds, train_cfg, accelerator, feats_fn, upstream=finetune), fold.test)
+    if train_cfg.clip_test and "vad" in pred:  # as released: test predictions kept on the scale
+        pred["vad"] = np.clip(pred["vad"], 0.0, 1.0)
     fold_m, extra = fold_metrics(task, data, pred, fold.test, vocab)
     result = {"fold": fold.name, "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],
               "n_train": int(len(fit_rows)), "n_test": int(len(fold.test)),
@@ -345,7 +355,7 @@ def bootstrap_cis(task: Task, fold_results: list, resamples: int, seed: int) -> 
 
 
 def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_results, accelerator,
-             runtime, submitter) -> dict:
+             runtime, submitter, run_notes=()) -> dict:
     folds_json = [r["fold"] for r in fold_results]
     averaged = M.fold_average([f["metrics"] for f in folds_json])
     b = cfg["bootstrap"]
@@ -359,6 +369,7 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
         notes.append(f"active auxiliary heads: {', '.join(heads) or 'none'}")
     if len(chosen) != len(all_folds):
         notes.append(f"partial run: {len(chosen)} of {len(all_folds)} folds")
+    notes.extend(run_notes)
     layers = "single" if up.num_layers == 1 else f"weighted sum of {up.num_layers}"
     result = {
         "schema_version": 1, "task": task.name, "model": cfg["name"],
