@@ -51,14 +51,14 @@ def test_sigkill_then_resume_gives_identical_rows(tree, reference, tmp_path):
     journal = out / ".seqd-build" / "ravdess" / "journal.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if journal.exists() and journal.read_text().count('"event": "shard"') >= 4:
+        if journal.exists() and journal.read_text().count('"shard": {') >= 4:
             break
         assert proc.poll() is None, f"build ended before it could be killed: {proc.stderr.read()}"
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (out / "manifest.json").exists(), "killed before finishing: no manifest yet"
-    committed = journal.read_text().count('"event": "shard"')
+    committed = journal.read_text().count('"shard": {')
 
     result = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr

@@ -2,10 +2,16 @@
 
 A build appends one JSON line per durable event to ``<out>/.seqd-build/<config>/journal.jsonl``:
 
-* ``start``: the input fingerprint (a resumed build must see the same inputs, else it starts afresh);
-* ``shard``: a parquet shard was written and atomically renamed into the staging folder; lists its ids;
-* ``rejected``: a source item was rejected (with its adapter sequence number, to restore order);
+* ``start``: the input fingerprint (a resumed build must see the same inputs, else it refuses);
+* ``commit``: one commit point: a parquet shard that was written and atomically renamed into the
+  staging folder (its ids and adapter sequence numbers), and/or the rejections decided since the last
+  commit, together in one line, so rows and rejections become durable at the same instant;
 * ``done``: the adapter stream was exhausted (only finalisation is left).
+
+Every item is keyed by its adapter sequence number (``seq``), never by its id: ids repeat (a
+``duplicate_id`` rejection shares its id with the row it duplicates), sequence numbers do not. A
+resumed build replays the adapter's whole stream, makes the same decisions (duplicates included) for
+every item, and skips exactly the sequence numbers the journal holds.
 
 A shard is journaled only after its file is complete, and a line is only trusted if it is complete
 JSON, so a SIGKILL at any point leaves a journal whose trusted prefix describes exactly the finished
@@ -20,12 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .faults import checkpoint
+
 
 @dataclass
 class JournalState:
     fingerprint: str | None = None
     shards: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # split -> shard entries
     done_ids: set[str] = field(default_factory=set)
+    done_seqs: set[int] = field(default_factory=set)
     rejections: list[dict[str, Any]] = field(default_factory=list)
     finished: bool = False
 
@@ -56,12 +65,15 @@ class Journal:
                 kind = event.get("event")
                 if kind == "start":
                     state.fingerprint = event["fingerprint"]
-                elif kind == "shard":
-                    state.shards.setdefault(event["split"], []).append(event)
-                    state.done_ids.update(event["ids"])
-                elif kind == "rejected":
-                    state.rejections.append(event["rejection"])
-                    state.done_ids.add(event["rejection"]["id"])
+                elif kind == "commit":
+                    shard = event.get("shard")
+                    if shard:
+                        state.shards.setdefault(shard["split"], []).append(shard)
+                        state.done_ids.update(shard["ids"])
+                        state.done_seqs.update(shard["seqs"])
+                    for rej in event.get("rejections", ()):
+                        state.rejections.append(rej)
+                        state.done_seqs.add(rej["seq"])
                 elif kind == "done":
                     state.finished = True
         return state
@@ -90,9 +102,14 @@ class Journal:
     def append(self, event: dict[str, Any]) -> None:
         if self._fh is None:
             self._fh = self.path.open("a", encoding="utf-8")
-        self._fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+        line = json.dumps(event, ensure_ascii=False) + "\n"
+        if event.get("event") == "commit":
+            checkpoint("commit-before")
+        self._fh.write(line)
         self._fh.flush()
         os.fsync(self._fh.fileno())
+        if event.get("event") == "commit":
+            checkpoint("commit")
 
     def close(self) -> None:
         if self._fh is not None:

@@ -16,14 +16,15 @@ One way through, one item at a time, with bounded memory:
 6. at the end shards are linked to their published names, and the rejection report, checksums,
    manifest and dataset card are written.
 
-Every source item ends as a row or as a rejection; the accounting (found = written + rejected) is
-checked before the build reports success.
+Every source item ends as a row, a rejection or a skip by design; the accounting (found, counted from
+the source listing = written + rejected + skipped, :mod:`.accounting`) is checked before the build
+reports success. One build at a time holds the output folder (:mod:`.lock`); "up to date" and
+"resumable" mean the inputs are unchanged (:mod:`.fingerprint`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import multiprocessing
 import os
@@ -43,11 +44,17 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..checksums import file_sha256
 from ..corpora import get_adapter
+from ..corpora.base import has_bad_encoding, printable_path
 from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..phones.readers import read_label_file
 from ..schema import RawItem, Rejection, RejectReason, Utterance
+from . import accounting
 from .audio import AudioProblem, decode
+from .faults import checkpoint
+from .fingerprint import describe_change, fingerprint as make_fingerprint, jsonable as _jsonable, save_stamps
 from .journal import Journal
+from .lock import output_lock
+from .workers import die_with_parent
 from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
                      finalise_shards, rows_to_table)
 
@@ -69,6 +76,7 @@ class ConfigReport:
     found: int = 0
     written: int = 0
     rejected: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
     warnings: Counter = field(default_factory=Counter)
     resumed_rows: int = 0
     up_to_date: bool = False
@@ -76,15 +84,18 @@ class ConfigReport:
 
     @property
     def balanced(self) -> bool:
-        return self.found == self.written + sum(self.rejected.values())
+        return self.found == self.written + sum(self.rejected.values()) + sum(self.skipped.values())
 
     def summary(self) -> str:
         rej = ", ".join(f"{k} {v}" for k, v in sorted(self.rejected.items())) or "none"
+        skip = (f", skipped {sum(self.skipped.values())} ["
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())) + "]"
+                if self.skipped else "")
         warn = ", ".join(f"{k} {v}" for k, v in sorted(self.warnings.items())) or "none"
         state = " (up to date, nothing to do)" if self.up_to_date else (
             f" (resumed after {self.resumed_rows} rows)" if self.resumed_rows else "")
         return (f"{self.config}: found {self.found}, written {self.written}, rejected "
-                f"{sum(self.rejected.values())} [{rej}]; warnings [{warn}]{state}")
+                f"{sum(self.rejected.values())} [{rej}]{skip}; warnings [{warn}]{state}")
 
 
 @dataclass
@@ -212,7 +223,8 @@ def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int,
             yield from _unbatch(batch, _process_batch(work(batch)))
         return
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         pending: deque[tuple[list, Future]] = deque()
         for batch in _batches(tasks, batch_size):
             pending.append((batch, pool.submit(_process_batch, work(batch), False)))
@@ -225,30 +237,6 @@ def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int,
 
 
 # --- parent side --------------------------------------------------------------------------------------
-
-def _fingerprint(adapter, options: Mapping[str, Any], phones: str) -> tuple[str, list[dict]]:
-    inputs = []
-    for p in sorted(adapter.input_files()):
-        inputs.append({"path": adapter.rel(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)})
-    card_bytes = adapter.card.path.read_bytes() if adapter.card.path else b""
-    payload = {
-        "code": __version__, "corpus": adapter.name, "root": str(adapter.root.resolve()),
-        "card": hashlib.sha256(card_bytes).hexdigest(), "options": _jsonable(options),
-        "phones": phones, "inputs": inputs,
-    }
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    return digest, inputs
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
 
 def _read_manifest(out: Path) -> dict[str, Any]:
     path = out / MANIFEST
@@ -287,7 +275,8 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     card = adapter.card
     config = card.name
     enricher, phones_mode = _make_enricher(phones, card)
-    fingerprint, inputs = _fingerprint(adapter, options, phones_mode)
+    fp = make_fingerprint(adapter, options, phones_mode, out)
+    fingerprint, inputs = fp.digest, fp.inputs
     report = ConfigReport(config)
 
     manifest = _read_manifest(out)
@@ -298,41 +287,62 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
         acc = previous["accounting"]
         report.found, report.written = acc["found"], acc["written"]
         report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
+        report.skipped = Counter(acc.get("skipped", {}))
         report.up_to_date = True
+        shutil.rmtree(out / STAGING / config, ignore_errors=True)  # a kill after the manifest
         return report
 
     journal = Journal(out / STAGING / config)
     state = journal.read()
+    if not force and state.fingerprint not in (None, fingerprint) and (state.shards or state.rejections):
+        raise BuildError(f"{config}: cannot resume the interrupted build in {out}: "
+                         f"{describe_change(journal.folder, fp)}",
+                         hint="add --force to discard its {0} finished rows and build from the start"
+                              .format(state.n_rows))
     if force or state.fingerprint != fingerprint:
         journal.reset(fingerprint)
+        save_stamps(journal.folder, fp)
         state = journal.read()
     else:
         journal.drop_unjournaled(state)
     report.resumed_rows = state.n_rows
-    committed = set(state.done_ids) - {r["id"] for r in state.rejections}
-    rejected_seqs = {r["seq"] for r in state.rejections}
+    done_seqs = state.done_seqs
+    stream = {"items": 0}  # source items the adapter yielded (annotation lines excluded)
     writer = ShardWriter(journal, {s: len(v) for s, v in state.shards.items()}, max_shard_bytes)
     behind = WriteBehind()  # the writer's and journal's calls, in order, on one background thread
 
     seen: dict[str, str] = {}  # id -> where its first occurrence came from
 
     def tasks() -> Iterator[tuple[int, Any]]:
+        # every decision (duplicates included) is replayed for every item, finished or not, so a
+        # resumed stream decides exactly as a clean one; finished sequence numbers are then skipped
+        stream["items"] = 0
         for seq, item in enumerate(adapter.items()):
-            if seq in rejected_seqs:
-                continue
             if isinstance(item, Rejection):
-                yield seq, item
+                stream["items"] += (item.extra or {}).get("scope") != "annotation line"
+                if seq not in done_seqs:
+                    yield seq, _printable(item)
+                continue
+            stream["items"] += 1
+            if has_bad_encoding(item.native_id) or has_bad_encoding(item.source_file):
+                if seq not in done_seqs:
+                    yield seq, Rejection(
+                        id=f"{config}/{printable_path(item.native_id)}", corpus=config,
+                        source_file=printable_path(item.source_file), line=item.source_line,
+                        reason=RejectReason.BAD_ENCODING,
+                        detail="file or folder name is not valid UTF-8 (bytes shown as \\xNN)")
                 continue
             utt_id = f"{config}/{item.native_id}"
             where = f"{item.source_file}:{item.source_line}" if item.source_line else item.source_file
             if utt_id in seen:
-                yield seq, Rejection(id=utt_id, corpus=config, source_file=item.source_file,
-                                     line=item.source_line, reason=RejectReason.DUPLICATE_ID,
-                                     detail=f"duplicate id {utt_id!r}; first seen at {seen[utt_id]}")
+                if seq not in done_seqs:
+                    yield seq, Rejection(id=utt_id, corpus=config, source_file=item.source_file,
+                                         line=item.source_line, reason=RejectReason.DUPLICATE_ID,
+                                         detail=f"duplicate id {utt_id!r}; first seen at {seen[utt_id]}")
                 continue
             seen[utt_id] = where
-            if utt_id in committed:
-                continue  # written by the interrupted run
+            if seq in done_seqs:
+                continue  # finished by the interrupted run
             try:
                 yield seq, card.normalise(item)
             except SeqdError as exc:
@@ -350,18 +360,19 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     try:
         for seq, task, result in _ordered(tasks(), workers, window or max(2, workers * 4)):
             if isinstance(task, Rejection):
-                behind.submit(journal.append, {"event": "rejected",
-                                               "rejection": {**task.to_json(), "seq": seq}})
+                behind.submit(writer.reject, {**task.to_json(), "seq": seq})
             elif result[0] == "rejected":
-                rej = Rejection(id=task.id, corpus=config, source_file=task.audio_path or task.source_file,
+                # the audio file, relative to the corpus root like every other recorded path
+                rej = Rejection(id=task.id, corpus=config,
+                                source_file=adapter.rel(Path(task.audio_path)) if task.audio_path
+                                else task.source_file,
                                 line=None if task.audio_path else task.source_line,
                                 reason=result[1], detail=result[2])
-                behind.submit(journal.append, {"event": "rejected",
-                                               "rejection": {**rej.to_json(), "seq": seq}})
+                behind.submit(writer.reject, {**rej.to_json(), "seq": seq})
             else:
                 _, index, split, utt_id, size, meta, table = result
                 behind.submit(writer.add, table, index, split, utt_id, size,
-                              {**meta, "source": adapter.rel(Path(task.audio_path))})
+                              {**meta, "source": adapter.rel(Path(task.audio_path))}, seq)
                 bar.update(1)
         behind.submit(writer.commit_all)
         behind.submit(journal.append, {"event": "done"})
@@ -375,9 +386,22 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
 
     state = journal.read()
     files = finalise_shards(journal, state.shards, data_dir)
+    counted = accounting.count(
+        adapter.source_listing(), stream["items"],
+        [m["source"] for shards in state.shards.values() for sh in shards for m in sh["meta"]],
+        [r for r in state.rejections if (r.get("extra") or {}).get("scope") != "annotation line"],
+        adapter.skipped())
     entry = _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
                           phones_mode)
+    entry["accounting"].update(found=counted.found, counted_from=counted.counted_from,
+                               skipped=dict(sorted(counted.skipped.items())),
+                               skipped_folders=counted.skipped_folders)
+    entry["sources"] = fp.sources
+    entry["file_sha256"] = {f"data/{config}/{f}": file_sha256(data_dir / f)
+                            for fs in files.values() for f in fs}
     _write_reports(out, config, state, adapter.warning_records())
+    _write_skips(out, config, adapter.skipped())
+    checkpoint("reports")
     acc = entry["accounting"]
     if acc["written"] == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in acc["rejected"].items()) or "none found"
@@ -386,13 +410,14 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                          hint=f"see {out / 'reports' / config / REJECTED} for every item and reason")
     report.found, report.written = acc["found"], acc["written"]
     report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
-    if not report.balanced:  # pragma: no cover - an internal invariant
-        raise BuildError(f"accounting does not balance for {config}: {report.summary()}")
+    report.skipped = Counter(acc["skipped"])
+    counted.check(config)
     manifest = _read_manifest(out)
     manifest.setdefault("configs", {})[config] = entry
     manifest["seqd_builder"] = __version__
     manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     _write_json(out / MANIFEST, manifest)
+    checkpoint("manifest")
     shutil.rmtree(out / STAGING / config, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
@@ -509,6 +534,21 @@ def _write_reports(out: Path, config: str, state, source_warnings: list[tuple[st
                     fh.write(f"{meta['sha256']}  {meta['source']}\n")
 
 
+def _printable(rej: Rejection) -> Rejection:
+    """An adapter's rejection with its id and path as valid UTF-8 (a non-UTF-8 file name)."""
+    if not (has_bad_encoding(rej.id) or has_bad_encoding(rej.source_file)):
+        return rej
+    return dataclasses.replace(rej, id=printable_path(rej.id), source_file=printable_path(rej.source_file),
+                               reason=RejectReason.BAD_ENCODING,
+                               detail=f"file or folder name is not valid UTF-8; {rej.detail}")
+
+
+def _write_skips(out: Path, config: str, skips: list[dict[str, str]]) -> None:
+    with (out / "reports" / config / "skipped.jsonl").open("w", encoding="utf-8") as fh:
+        for s in skips:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+
+
 def _combine_rejections(out: Path, configs: Iterable[str]) -> None:
     with (out / REJECTED).open("w", encoding="utf-8") as dst:
         for config in sorted(configs):
@@ -542,18 +582,18 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
         raise BuildError(f"no --root given for {', '.join(missing)}",
                          hint="give --root PATH (one corpus) or --root NAME=PATH per corpus")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    reports = []
-    for name in corpora:
-        reports.append(build_config(name, roots[name], out, workers=workers, phones=phones,
-                                    options=(options or {}).get(name), force=force,
-                                    max_shard_bytes=max_shard_bytes, progress=progress))
-    manifest = _read_manifest(out)
-    _combine_rejections(out, manifest.get("configs", {}))
-    from ..publish.card import write_card
+    with output_lock(out):  # released on every exit path, and by the kernel on a kill
+        reports = []
+        for name in corpora:
+            reports.append(build_config(name, roots[name], out, workers=workers, phones=phones,
+                                        options=(options or {}).get(name), force=force,
+                                        max_shard_bytes=max_shard_bytes, progress=progress))
+        manifest = _read_manifest(out)
+        _combine_rejections(out, manifest.get("configs", {}))
+        from ..publish.card import write_card
 
-    write_card(out, manifest)
-    if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
-        (out / STAGING).rmdir()
+        write_card(out, manifest)
+        if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
+            (out / STAGING).rmdir()
     return BuildReport(out, reports)
 

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from ..errors import BuildError
 from ..schema import CATEGORIES, FEATURES, GENDERS
 from .audio import stamp_of
+from .faults import checkpoint
 from .journal import Journal
 
 DEFAULT_SHARD_BYTES = 256 * 1024 * 1024
@@ -129,6 +130,7 @@ class _OpenShard:
     writer: pq.ParquetWriter
     tmp: Path
     ids: list[str] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
     metas: list[dict[str, Any]] = field(default_factory=list)
     pending: list[tuple[BatchTable, int]] = field(default_factory=list)  # (batch, row index)
     pending_bytes: int = 0
@@ -144,6 +146,11 @@ class ShardWriter:
         self.max_shard_bytes = max_shard_bytes
         self.next_index = dict(shard_counts)
         self.open: dict[str, _OpenShard] = {}
+        self.rejections: list[dict[str, Any]] = []  # decided, not yet committed
+
+    def reject(self, rejection: dict[str, Any]) -> None:
+        """A rejection (with its ``seq``); it becomes durable with the next commit line."""
+        self.rejections.append(rejection)
 
     def _shard(self, split: str) -> _OpenShard:
         if split not in self.open:
@@ -157,7 +164,7 @@ class ShardWriter:
         return self.open[split]
 
     def add(self, table: BatchTable, index: int, split: str, utt_id: str, audio_bytes: int,
-            meta: dict[str, Any]) -> None:
+            meta: dict[str, Any], seq: int) -> None:
         """Add row ``index`` of ``table`` (a batch of encoded rows made by :func:`rows_to_table`).
 
         ``meta`` (warnings, checksum, stats) goes into the journal. Rows are added one at a time, so
@@ -166,6 +173,7 @@ class ShardWriter:
         shard = self._shard(split)
         shard.pending.append((table, index))
         shard.ids.append(utt_id)
+        shard.seqs.append(seq)
         shard.metas.append(meta)
         shard.pending_bytes += audio_bytes
         shard.audio_bytes += audio_bytes
@@ -200,13 +208,21 @@ class ShardWriter:
         with open(shard.tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(shard.tmp, self.journal.shard_dir / shard.name)
-        self.journal.append({"event": "shard", "split": split, "file": shard.name,
-                             "rows": len(shard.ids), "ids": shard.ids, "meta": shard.metas})
+        self._commit_line({"split": split, "file": shard.name, "rows": len(shard.ids),
+                           "ids": shard.ids, "seqs": shard.seqs, "meta": shard.metas})
         self.next_index[split] = self.next_index.get(split, 0) + 1
+
+    def _commit_line(self, shard: dict[str, Any] | None) -> None:
+        # one line: the shard and the rejections decided since the last commit become durable
+        # together, so no kill can keep one without the other
+        self.journal.append({"event": "commit", "shard": shard, "rejections": self.rejections})
+        self.rejections = []
 
     def commit_all(self) -> None:
         for split in sorted(self.open):
             self.commit(split)
+        if self.rejections:
+            self._commit_line(None)
 
     def abandon(self) -> None:
         """Close open shards without committing (an error or interruption): resume redoes them."""
@@ -214,6 +230,7 @@ class ShardWriter:
             shard.writer.close()
             shard.tmp.unlink(missing_ok=True)
         self.open.clear()
+        self.rejections = []
 
 
 class WriteBehind:
@@ -280,6 +297,7 @@ def finalise_shards(journal: Journal, shards: dict[str, list[dict[str, Any]]], d
                 tmp.unlink()
             os.link(journal.shard_dir / entry["file"], tmp)
             os.replace(tmp, target)
+            checkpoint("link")
             planned[split].append(name)
     keep = {n for names in planned.values() for n in names}
     for f in data_dir.glob("*.parquet"):

@@ -150,6 +150,15 @@ class Adapter(ABC):
         """Annotation and metadata files whose checksums go into the build manifest."""
         return []
 
+    def source_listing(self) -> list[str] | None:
+        """The source files that must each end as a row, a rejection or a skip (relative paths).
+
+        Listed independently of :meth:`items` (the build counts ``found`` from it, so an item the
+        stream lost fails the accounting). None for corpora whose units are annotation records
+        rather than files (IEMOCAP segments, sheet-driven corpora): the build then counts the stream.
+        """
+        return None
+
     def build_notes(self) -> dict:
         """Facts found while reading (e.g. the encoding of each transcript file), for the manifest."""
         return {}
@@ -163,6 +172,27 @@ class Adapter(ABC):
 
     def _reset_warnings(self) -> None:
         self._warnings: list[tuple[str, str]] = []
+        self._skipped: list[dict[str, str]] = []
+
+    def skip(self, path: Path, reason: str, detail: str = "") -> None:
+        """Record a source file (or folder) left out by design: a song file, another extension, an
+        unreadable folder. Skips are reported by reason and count in the accounting."""
+        if not hasattr(self, "_skipped"):
+            self._reset_warnings()
+        self._skipped.append({"path": self.rel(path), "reason": reason, "detail": detail})
+
+    def skipped(self) -> list[dict[str, str]]:
+        """Skips of the last :meth:`items` run."""
+        return list(getattr(self, "_skipped", []))
+
+    def listdir(self, folder: Path) -> list[Path]:
+        """A folder's entries, sorted; an unreadable folder is skipped (reported), not fatal."""
+        try:
+            return sorted(folder.iterdir())
+        except OSError as exc:
+            self.skip(folder, "unreadable_folder", f"{exc.strerror or exc}")
+            self.warn("unreadable_folder", f"{self.rel(folder)}: {exc.strerror or exc}; skipped")
+            return []
 
     def warn(self, kind: str, message: str) -> None:
         if not hasattr(self, "_warnings"):
@@ -202,4 +232,24 @@ class Adapter(ABC):
         once per utterance in the build's parent process.
         """
         text, root = str(path), str(self.root).rstrip(os.sep) + os.sep
-        return text[len(root):] if text.startswith(root) else text
+        return printable_path(text[len(root):] if text.startswith(root) else text)
+
+
+def printable_path(text: str) -> str:
+    """A path as valid UTF-8 text: bytes of a non-UTF-8 name (surrogate escapes) as ``\\xNN``.
+
+    Reports and the journal are UTF-8; a raw surrogate would make writing them fail.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def has_bad_encoding(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True

@@ -68,13 +68,24 @@ class EmodbAdapter(Adapter):
                 return self.root / "lablaut" / name
         return None
 
+    def source_listing(self) -> list[str]:
+        try:
+            return [self.rel(p) for p in sorted(self._audio_dir().iterdir()) if not p.is_dir()]
+        except OSError:
+            return []  # items() reports the unreadable folder as skipped
+
     def items(self) -> Iterator[RawItem | Rejection]:
         rates = self.recognition_rates()
         folder = self.root / "lablaut"
         # one listing instead of two stat calls per file
         labels = frozenset(os.listdir(folder)) if folder.is_dir() else frozenset()
         # copies made on case-insensitive file systems sometimes carry .WAV: accept both
-        for path in sorted(p for p in self._audio_dir().iterdir() if p.suffix.lower() == ".wav"):
+        for path in self.listdir(self._audio_dir()):
+            if path.is_dir():
+                continue
+            if path.suffix.lower() != ".wav":
+                self.skip(path, "other_extension", f"{path.suffix or 'no extension'}: not a wav file")
+                continue
             m = _NAME.match(path.stem)
             if not m:
                 yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,

@@ -36,9 +36,23 @@ class RavdessAdapter(Adapter):
         if not self._actor_dirs():
             raise self.layout_error()
 
+    def source_listing(self) -> list[str]:
+        listing = []
+        for actor_dir in self._actor_dirs():
+            try:
+                listing += [self.rel(p) for p in sorted(actor_dir.iterdir()) if not p.is_dir()]
+            except OSError:
+                pass  # items() reports the unreadable folder as skipped
+        return listing
+
     def items(self) -> Iterator[RawItem | Rejection]:
         for actor_dir in self._actor_dirs():
-            for path in sorted(p for p in actor_dir.iterdir() if p.suffix.lower() == ".wav"):
+            for path in self.listdir(actor_dir):
+                if path.is_dir():
+                    continue
+                if path.suffix.lower() != ".wav":
+                    self.skip(path, "other_extension", f"{path.suffix or 'no extension'}: not a wav file")
+                    continue
                 m = _NAME.match(path.stem)
                 if not m:
                     yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,
@@ -46,7 +60,10 @@ class RavdessAdapter(Adapter):
                     continue
                 modality, channel, emotion, intensity, statement, _rep, actor = m.groups()
                 if channel != "01" or modality != "03":
-                    continue  # song or video files are not part of the speech corpus
+                    # song or video files are not part of the speech corpus
+                    self.skip(path, "not_speech", f"modality {modality}, vocal channel {channel}: "
+                                                  "only audio-only speech (03-01) is built")
+                    continue
                 if actor_dir.name != f"Actor_{actor}":
                     yield self.reject(path.stem, self.rel(path), RejectReason.INVALID_VALUE,
                                       f"actor field {actor} does not match folder {actor_dir.name}")
