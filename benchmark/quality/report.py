@@ -32,8 +32,9 @@ def render(paths: list[Path]) -> str:
     lines = ["# Quality runs on real audio (CPU)", "",
              "Written by `benchmark/quality/run_quality.py` from `benchmark/quality/results/*.json`; "
              "see `docs/benchmark-quality.md` for the set-up and what limits these figures.", "",
-             "UA/WA/macro-F1 in %: unweighted mean over folds, with the 95% percentile-bootstrap CI over "
-             "test utterances pooled across folds (1000 resamples). Per-fold UA in fold order.", ""]
+             "UA/WA/macro-F1 in %: unweighted mean over folds, with the 95% percentile-bootstrap CI of that "
+             "mean (test utterances resampled within each fold, 1000 resamples). Per-fold UA in fold "
+             "order.", ""]
     for task in sorted({r["task"] for r in runs}):
         sel = sorted((r for r in runs if r["task"] == task),
                      key=lambda r: (ORDER.index(family(r["upstream"]["name"]))

@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from seqd_builder.benchmark import metrics as M  # noqa: E402
+from seqd_builder.benchmark import scoring as S  # noqa: E402
 from seqd_builder.benchmark.config import config_hash, deep_merge  # noqa: E402
 from seqd_builder.benchmark.data import TaskData, load_task_data  # noqa: E402
 from seqd_builder.benchmark.results import code_version, cpu_name, now_iso, validate_results  # noqa: E402
@@ -205,20 +206,18 @@ def run_peer(name: str, data: TaskData, out: Path | None = None) -> dict:
                   "fitted on train only" if name in TRAIN_ONLY else "refit on train + validation"),
               **({"upstream_options": WHISPER_KW} if source.startswith("ct2") else {}),
               "bootstrap": BOOTSTRAP}
-    return assemble(data, protocol, folds, fold_json, np.concatenate(pooled_t), np.concatenate(pooled_p),
+    fold_scores = [S.FoldScores(name=f.name, category_truth=t, category_pred=p_, n_classes=n_classes,
+                                speakers=np.asarray([data.speakers[i] for i in f.test]))
+                   for f, t, p_ in zip(folds, pooled_t, pooled_p)]
+    return assemble(data, protocol, folds, fold_json, fold_scores,
                     model=f"peer:{name}", upstream={"name": source.rsplit(":mean+std", 1)[0],
                                                    "frozen": True, "layers": "functionals" if
                                                    source.startswith("opensmile") else "last, mean+std"},
                     config=config, runtime=time.time() - t0)
 
 
-def assemble(data, protocol, folds, fold_json, truth, pred, *, model, upstream, config, runtime) -> dict:
-    n_classes = len(data.task.classes)
-    averaged = M.fold_average([{k: v for k, v in f["metrics"].items() if k in M.CLASSIFICATION}
-                               for f in fold_json])
-    for name in M.CLASSIFICATION:
-        fn = (lambda idx, name=name: M.classification_metrics(truth[idx], pred[idx], n_classes)[name])
-        averaged[name]["ci95"] = list(M.bootstrap_ci(fn, len(truth), **BOOTSTRAP))
+def assemble(data, protocol, folds, fold_json, scores, *, model, upstream, config, runtime) -> dict:
+    averaged = S.summarise(M.CLASSIFICATION, fold_json, scores, BOOTSTRAP)
     result = {
         "schema_version": 1, "task": data.task.name, "model": model,
         "upstream": {**upstream, "parameters": None}, "config": config,
@@ -228,7 +227,7 @@ def assemble(data, protocol, folds, fold_json, truth, pred, *, model, upstream, 
         "runtime_s": round(float(runtime), 3),
         "hardware": {"device": "cpu", "cpu": cpu_name(), "gpu": None, "torch": __import__("torch").__version__},
         "date": now_iso(), "dataset": {"name": data.task.corpus, "synthetic": False},
-        "notes": f"averaging: {M.AVERAGING}; peer baseline run by benchmark/quality/run_quality.py",
+        "notes": f"averaging: {S.averaging_text(**BOOTSTRAP)}; peer baseline run by benchmark/quality/run_quality.py",
     }
     validate_results(result)
     return result

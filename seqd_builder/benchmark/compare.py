@@ -80,10 +80,22 @@ def load_run(path: str | Path) -> Run:
     except json.JSONDecodeError as e:
         raise SubmissionError(f"{path} is not JSON ({e.msg})", line=e.lineno, file=path) from None
     folds = tuple(f["fold"] for f in results.get("folds", []))
-    run_dir = path.with_suffix("")
+    preds = load_predictions(path.with_suffix(""), folds, source=path)
+    model = results.get("model", "?")
+    upstream = (results.get("upstream") or {}).get("name")
+    label = f"{model} ({upstream})" if upstream and not model.startswith("peer:") else model
+    seeds = results.get("seeds") or []
+    if seeds and seeds != [0]:
+        label += f" seed {','.join(map(str, seeds))}"
+    return Run(path=path, task=str(results.get("task")), label=label, folds=folds, predictions=preds,
+               results=results)
+
+
+def load_predictions(run_dir: Path, folds, source: str | Path | None = None) -> pd.DataFrame:
+    """The per-utterance predictions of ``folds`` from a run folder (``folds/<fold>/predictions.csv``)."""
     tables, missing = [], []
     for fold in folds:
-        csv = run_dir / "folds" / fold / "predictions.csv"
+        csv = Path(run_dir) / "folds" / fold / "predictions.csv"
         if not csv.is_file():
             missing.append(str(csv))
             continue
@@ -93,19 +105,12 @@ def load_run(path: str | Path) -> Run:
         t["fold"] = fold
         tables.append(t)
     if missing:
-        raise SubmissionError(f"{path}: per-utterance predictions missing for {len(missing)} of "
-                              f"{len(folds)} folds", missing[:5],
+        raise SubmissionError(f"{source or run_dir}: per-utterance predictions missing for {len(missing)} of "
+                              f"{len(folds)} folds",
+                              missing[:5],
                               hint="a paired comparison needs the run folder that `seqd bench run` writes "
                                    "beside results.json; rerun the task (finished folds are skipped)")
-    model = results.get("model", "?")
-    upstream = (results.get("upstream") or {}).get("name")
-    label = f"{model} ({upstream})" if upstream and not model.startswith("peer:") else model
-    seeds = results.get("seeds") or []
-    if seeds and seeds != [0]:
-        label += f" seed {','.join(map(str, seeds))}"
-    preds = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["id", "fold"])
-    return Run(path=path, task=str(results.get("task")), label=label, folds=folds, predictions=preds,
-               results=results)
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["id", "fold"])
 
 
 def check_paired(a: Run, b: Run, purpose: str = "compared paired") -> None:

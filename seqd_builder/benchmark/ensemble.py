@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import SubmissionError
 from ..schema import DIMENSIONS
-from . import metrics as M
+from . import scoring
 from .compare import Run, check_paired, load_run
 from .config import config_hash
 from .results import code_version, now_iso, validate_results
@@ -68,7 +68,6 @@ def _check_members(runs: list[Run]) -> None:
 
 def ensemble_runs(paths: Sequence[str | Path], out: str | Path) -> dict:
     """Combine seed runs into one result, written to ``out`` (and its run folder); returns it."""
-    from .runner import bootstrap_cis, fold_metrics, pooled_arrays
     from .tasks import load_task
 
     runs = [load_run(p) for p in paths]
@@ -102,21 +101,20 @@ def ensemble_runs(paths: Sequence[str | Path], out: str | Path) -> dict:
         for k, d in enumerate(DIMENSIONS):
             merged[f"truth_{d}"], merged[f"pred_{d}"] = vt[:, k], np.round(vp[:, k], 6)
     # the runner's own per-fold metrics and pooled arrays, over a table whose rows are these utterances
-    table = SimpleNamespace(category=truth if categorical else None, vad=vt if vad else None)
+    table = SimpleNamespace(category=truth if categorical else None, vad=vt if vad else None,
+                            speakers=base["speaker"].tolist() if "speaker" in base else None)
     preds = {**({"category": pred} if categorical else {}), **({"vad": vp} if vad else {})}
-    folds_json, fold_results = [], []
+    folds_json, scores = [], []
     for fold in runs[0].folds:
         rows = np.flatnonzero(merged["fold"].to_numpy() == fold)
         fold_pred = {k: v[rows] for k, v in preds.items()}
-        metrics, extra = fold_metrics(task, table, fold_pred, rows, None)
+        metrics, extra = scoring.fold_metrics(task, table, fold_pred, rows, None)
         meta = {k: fold_meta[fold][k] for k in ("test_speakers", "n_train") if k in fold_meta[fold]}
         folds_json.append({"fold": fold, **meta, "n_test": int(len(rows)), "metrics": metrics, **extra})
-        fold_results.append({"pooled": pooled_arrays(table, fold_pred, rows)})
-    averaged = M.fold_average([f["metrics"] for f in folds_json])
-    boot = first["config"].get("bootstrap", {"resamples": 1000, "seed": 0})
-    for name, ci in bootstrap_cis(task, fold_results, boot["resamples"], boot["seed"]).items():
-        if name in averaged:
-            averaged[name]["ci95"] = [ci[0], ci[1]]
+        scores.append(scoring.FoldScores.from_pooled(fold, scoring.pooled_arrays(table, fold_pred, rows),
+                                                     len(task.classes)))
+    boot = {**scoring.DEFAULT_BOOTSTRAP, **first["config"].get("bootstrap", {})}
+    averaged = scoring.summarise(task.metrics, folds_json, scores, boot)
     seeds = sorted(s for r in runs for s in r.results["seeds"])
     config = _without_seed(first["config"])
     config["ensemble"] = {"seeds": seeds, "members": [r.path.name for r in runs], "rule": RULE}
@@ -127,7 +125,8 @@ def ensemble_runs(paths: Sequence[str | Path], out: str | Path) -> dict:
         "seeds": seeds, "metrics": averaged, "folds": folds_json,
         "runtime_s": round(sum(float(r.results.get("runtime_s", 0.0)) for r in runs), 3), "date": now_iso(),
         "notes": (f"seed ensemble of {len(runs)} runs (seeds {', '.join(map(str, seeds))}): {RULE}; "
-                  f"runtime is the members' total; averaging: {M.AVERAGING}")[:2000],
+                  f"runtime is the members' total; averaging: "
+                  f"{scoring.averaging_text(boot['resamples'], boot['seed'], boot.get('cluster'))}")[:2000],
     }
     validate_results(result)
     out = Path(out)

@@ -22,8 +22,7 @@ from tqdm.auto import tqdm
 
 from ..errors import BuildError, ConfigError
 from ..schema import DIMENSIONS
-from . import metrics as M
-from . import recipe
+from . import recipe, scoring
 from .augment import SpecAugment, feature_stats, speed_perturb, utterance_stats
 from .config import config_hash, load_model_config
 from .data import FeatureDataset, PhoneVocab, TaskData, load_task_data
@@ -31,6 +30,7 @@ from .frontend import accepts_ids, load_upstream, trainable_module, upstream_inf
 from .models import get_model_class
 from .models.base import ModelSpec, TrainStats
 from .results import code_version, hardware, now_iso, validate_results
+from .scoring import FoldScores, fold_metrics, pooled_arrays
 from .tasks import Task, load_task
 from .train import TrainConfig, predict, train_fold
 
@@ -251,65 +251,6 @@ def gather(preds: list, rows) -> dict:
     return {k: (np.stack(v) if k != "phones" else v) for k, v in out.items()}
 
 
-def edit_distance(a, b) -> int:
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
-def fold_metrics(task: Task, data: TaskData, pred: dict, rows, vocab) -> tuple[dict, dict]:
-    """Metrics of one fold (and the confusion matrix for category tasks)."""
-    rows = np.asarray(rows, dtype=int)
-    m: dict[str, float] = {}
-    extra: dict = {}
-    if not len(rows) or not pred:
-        return m, extra
-    if "category" in pred and "category" in task.targets:
-        truth = data.category[rows]
-        ok = truth >= 0
-        m.update(M.classification_metrics(truth[ok], pred["category"][ok], len(task.classes)))
-        extra = {"labels": list(task.classes),
-                 "confusion": M.confusion(truth[ok], pred["category"][ok], len(task.classes))}
-    if "vad" in pred and "vad" in task.targets:
-        truth = data.vad[rows]
-        ok = ~np.isnan(truth).any(axis=1)
-        if ok.sum() >= 2:
-            m.update(M.vad_metrics(truth[ok], pred["vad"][ok]))
-    for key in ("intensity", "gender"):
-        if key in pred:
-            truth = getattr(data, key)[rows]
-            ok = truth >= 0
-            if ok.any():
-                m[f"{key}_ua"] = M.classification_metrics(truth[ok], pred[key][ok], 2)["ua"]
-    if "phones" in pred and vocab is not None:
-        edits = total = 0
-        for i, seq in zip(rows, pred["phones"]):
-            ref = data.phones[i]
-            if ref:
-                hyp = [vocab.phones[t - 1] for t in seq]
-                edits += edit_distance(ref, hyp)
-                total += len(ref)
-        if total:
-            m["per"] = edits / total
-    return m, extra
-
-
-def pooled_arrays(data: TaskData, pred: dict, rows) -> dict:
-    rows = np.asarray(rows, dtype=int)
-    out = {}
-    if "category" in pred:
-        out["category_truth"] = data.category[rows].tolist()
-        out["category_pred"] = np.asarray(pred["category"]).astype(int).tolist()
-    if "vad" in pred:
-        out["vad_truth"] = np.where(np.isnan(data.vad[rows]), None, data.vad[rows]).tolist()
-        out["vad_pred"] = np.asarray(pred["vad"], dtype=float).tolist()
-    return out
-
-
 def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) -> None:
     rows = np.asarray(fold.test, dtype=int)
     table: dict[str, Any] = {"id": [data.ids[i] for i in rows], "speaker": [data.speakers[i] for i in rows],
@@ -329,41 +270,14 @@ def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) 
     pd.DataFrame(table).to_csv(path, index=False)
 
 
-def bootstrap_cis(task: Task, fold_results: list, resamples: int, seed: int) -> dict[str, tuple[float, float]]:
-    """95% CIs of the task's metrics over the test utterances pooled across folds (``r["pooled"]``)."""
-    cis = {}
-    pooled = [r["pooled"] for r in fold_results]
-    if all("category_truth" in p for p in pooled) and "category" in task.targets:
-        t = np.concatenate([p["category_truth"] for p in pooled]).astype(int)
-        p_ = np.concatenate([p["category_pred"] for p in pooled]).astype(int)
-        ok = t >= 0
-        t, p_ = t[ok], p_[ok]
-        for name in M.CLASSIFICATION:
-            if name in task.metrics:
-                fn = (lambda idx, name=name: M.fast_classification_metrics(t[idx], p_[idx], len(task.classes))[name])
-                cis[name] = M.bootstrap_ci(fn, len(t), resamples=resamples, seed=seed)
-    if all("vad_truth" in p for p in pooled) and "vad" in task.targets:
-        t = np.array([r for p in pooled for r in p["vad_truth"]], dtype=float)
-        p_ = np.array([r for p in pooled for r in p["vad_pred"]], dtype=float)
-        ok = ~np.isnan(t).any(axis=1)
-        t, p_ = t[ok], p_[ok]
-        for name in M.REGRESSION:
-            if name in task.metrics:
-                fn = (lambda idx, name=name: M.vad_metrics(t[idx], p_[idx])[name])
-                cis[name] = M.bootstrap_ci(fn, len(t), resamples=resamples, seed=seed)
-    return cis
-
-
 def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_results, accelerator,
              runtime, submitter, run_notes=()) -> dict:
     folds_json = [r["fold"] for r in fold_results]
-    averaged = M.fold_average([f["metrics"] for f in folds_json])
-    b = cfg["bootstrap"]
-    for name, ci in bootstrap_cis(task, fold_results, b["resamples"], b["seed"]).items():
-        if name in averaged:
-            averaged[name]["ci95"] = [ci[0], ci[1]]
-    averaged = {k: v for k, v in averaged.items() if k in _ALLOWED_METRICS}
-    notes = [f"averaging: {M.AVERAGING}"]
+    b = {**scoring.DEFAULT_BOOTSTRAP, **cfg["bootstrap"]}
+    scores = [FoldScores.from_pooled(f["fold"], r["pooled"], len(task.classes))
+              for f, r in zip(folds_json, fold_results)]
+    averaged = scoring.summarise(task.metrics, folds_json, scores, b)
+    notes = [f"averaging: {scoring.averaging_text(b['resamples'], b['seed'], b.get('cluster'))}"]
     heads = sorted({h for r in fold_results for h in r.get("active_heads", [])})
     if cfg["model"] == "speecheq":
         notes.append(f"active auxiliary heads: {', '.join(heads) or 'none'}")
@@ -386,6 +300,3 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
         result["submitter"] = submitter
     return result
 
-
-_ALLOWED_METRICS = ("wa", "ua", "macro_f1", "ccc_mean", "ccc_arousal", "ccc_valence", "ccc_dominance",
-                    "intensity_ua", "gender_ua", "per")

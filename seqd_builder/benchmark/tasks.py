@@ -17,9 +17,10 @@ from ..assets import asset_dir
 from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES
+from .metrics import METRICS as REGISTRY, task_metrics
 
 TARGETS = ("category", "intensity", "vad", "phones", "gender")
-METRICS = ("wa", "ua", "macro_f1", "ccc_mean", "ccc_arousal", "ccc_valence", "ccc_dominance")
+METRICS = task_metrics()  # derived from the metric registry
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Task:
         for m in (*self.metrics, self.primary_metric):
             if m not in METRICS:
                 raise UnknownLabelError("metric", m, METRICS, file=where)
+        wrong = [m for m in self.metrics if REGISTRY[m].target not in self.targets]
+        if wrong:
+            raise ConfigError(f"metrics {wrong} score targets this task does not have "
+                              f"({', '.join(self.targets)})", file=where,
+                              hint="a category task reports wa/ua/macro_f1, a vad task ccc_*")
         if self.primary_metric not in self.metrics:
             raise ConfigError(f"primary_metric {self.primary_metric!r} must be one of metrics "
                               f"{list(self.metrics)}", file=where)

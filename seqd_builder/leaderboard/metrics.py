@@ -1,9 +1,11 @@
-"""What each leaderboard metric means: direction, valid range and display, read from
-``leaderboard/metrics.yaml``.
+"""How the leaderboard shows each metric (label, title, percent or plain), read from
+``leaderboard/metrics.yaml``, with direction and range checked against the metric registry.
 
-Declared as data in one place so that validation (range checks), ranking (sort direction) and rendering
-(labels, percent or plain) can never disagree, and so that a new metric is one YAML entry rather than
-three code edits.
+The registry (:data:`seqd_builder.benchmark.metrics.METRICS`) is the one home of metric names, which
+way is better and the valid range; the YAML adds the presentation and repeats direction and range so a
+reader of the file sees them. Loading refuses a YAML entry that the registry lacks or contradicts, and
+a registered metric the YAML lacks, so validation (range checks), ranking (sort direction) and
+rendering can never disagree with the scoring code.
 """
 
 from __future__ import annotations
@@ -114,4 +116,20 @@ def load_metrics() -> dict[str, MetricSpec]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"metric {name!r}: needs direction and range [low, high] ({exc})",
                               file=path) from exc
+    _check_registry(specs, path)
     return specs
+
+
+def _check_registry(specs: dict[str, MetricSpec], path: Path) -> None:
+    from ..benchmark.metrics import METRICS
+
+    problems = [f"{n}: not a registered metric" for n in specs if n not in METRICS]
+    problems += [f"{n}: registered but not declared here" for n in METRICS if n not in specs]
+    for name, spec in specs.items():
+        reg = METRICS.get(name)
+        if reg is not None and (spec.direction, spec.low, spec.high) != (reg.direction, reg.low, reg.high):
+            problems.append(f"{name}: direction/range {spec.direction} {spec.range_text} differ from the "
+                            f"registry's {reg.direction} [{reg.low}, {reg.high}]")
+    if problems:
+        raise ConfigError("the metric declarations disagree with seqd_builder/benchmark/metrics.py: "
+                          + "; ".join(problems), file=path)

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
 
+from ..benchmark import metrics as M
+from ..benchmark.scoring import FoldScores, summarise
 from ..benchmark.tasks import Task, load_task, task_dir
-
-_VAD = ("arousal", "valence", "dominance")
 
 TOY_VAD_TASK = """\
 name: toy_vad
@@ -49,36 +48,6 @@ def task_assets(root: str | Path, real: tuple[str, ...] = ("emodb", "ravdess")) 
     return Path(root)
 
 
-def _ccc(truth: np.ndarray, pred: np.ndarray) -> float:
-    mt, mp = truth.mean(), pred.mean()
-    cov = ((truth - mt) * (pred - mp)).mean()
-    return float(2 * cov / (truth.var() + pred.var() + (mt - mp) ** 2))
-
-
-def _class_metrics(truth: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[str, float]:
-    return {"wa": float(accuracy_score(truth, pred)),
-            "ua": float(balanced_accuracy_score(truth, pred)),
-            "macro_f1": float(f1_score(truth, pred, labels=range(len(classes)), average="macro",
-                                       zero_division=0))}
-
-
-def _vad_metrics(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    values = {f"ccc_{d}": _ccc(truth[:, k], pred[:, k]) for k, d in enumerate(_VAD)}
-    values["ccc_mean"] = float(np.mean(list(values.values())))
-    return values
-
-
-def _fast_metrics(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
-    """The same metrics from counts with numpy (for the bootstrap's hundreds of resamples)."""
-    if not n_classes:
-        return _vad_metrics(truth, pred)
-    cm = np.bincount(truth * n_classes + pred, minlength=n_classes**2).reshape(n_classes, n_classes)
-    support, predicted, hits = cm.sum(1), cm.sum(0), np.diag(cm)
-    recall = hits[support > 0] / support[support > 0]
-    f1 = np.divide(2 * hits, support + predicted, out=np.zeros(n_classes), where=support + predicted > 0)
-    return {"wa": float(hits.sum() / cm.sum()), "ua": float(recall.mean()), "macro_f1": float(f1.mean())}
-
-
 def make_result(task: str | Task, *, model: str = "speecheq", upstream: str = "fbank",
                 skill: float = 0.7, seed: int = 0, n_test: int = 48, parameters: int | None = None,
                 frozen: bool = True, fold_names: list[str] | None = None,
@@ -92,7 +61,7 @@ def make_result(task: str | Task, *, model: str = "speecheq", upstream: str = "f
     n_folds = task.n_folds or 1
     names = fold_names or [f"fold{i + 1}" for i in range(n_folds)]
     classes = list(task.classes)
-    folds, pooled_truth, pooled_pred = [], [], []
+    folds, scores = [], []
     for i, fold in enumerate(names):
         n = int(n_test + rng.integers(-n_test // 5, n_test // 5 + 1))
         entry: dict[str, Any] = {"fold": fold, "test_speakers": [f"{task.corpus}/spk{i + 1:02d}"],
@@ -104,26 +73,18 @@ def make_result(task: str | Task, *, model: str = "speecheq", upstream: str = "f
             right = rng.random(n) < skill
             wrong = (truth + rng.integers(1, len(classes), n)) % len(classes)
             pred = np.where(right, truth, wrong)
-            entry["metrics"] = _class_metrics(truth, pred, classes)
+            entry["metrics"] = M.classification_metrics(truth, pred, len(classes))
             entry["labels"] = classes
-            entry["confusion"] = confusion_matrix(truth, pred, labels=range(len(classes))).tolist()
+            entry["confusion"] = M.confusion(truth, pred, len(classes))
+            scores.append(FoldScores(fold, category_truth=truth, category_pred=pred, n_classes=len(classes)))
         else:
             truth = rng.random((n, 3))
             pred = skill * truth + (1 - skill) * rng.random((n, 3))
-            entry["metrics"] = _vad_metrics(truth, pred)
+            entry["metrics"] = M.vad_metrics(truth, pred)
+            scores.append(FoldScores(fold, vad_truth=truth, vad_pred=pred))
         folds.append(entry)
-        pooled_truth.append(truth)
-        pooled_pred.append(pred)
-    truth, pred = np.concatenate(pooled_truth), np.concatenate(pooled_pred)
-    draws = [_fast_metrics(truth[idx], pred[idx], len(classes))
-             for idx in rng.integers(0, len(truth), (bootstrap, len(truth)))]
-    metrics = {}
-    for name in folds[0]["metrics"]:
-        values = np.array([f["metrics"][name] for f in folds])
-        metrics[name] = {"mean": float(values.mean()), "std": float(values.std())}
-        if draws:
-            metrics[name]["ci95"] = [float(np.percentile([d[name] for d in draws], q))
-                                     for q in (2.5, 97.5)]
+    metrics = summarise(list(folds[0]["metrics"]) if bootstrap else [], folds, scores,
+                        {"resamples": max(bootstrap, 1), "seed": seed})
     config = {"task": task.name, "model": {"name": model, "hidden": 256, "dropout": 0.2},
               "upstream": {"name": upstream, "frozen": frozen},
               "train": {"lr": 1e-3, "batch_size": 16, "max_epochs": 40, "patience": 6, "seed": seed}}
