@@ -9,16 +9,15 @@ is asserted by :meth:`Protocol.folds` before any training starts. Missing second
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
 
 from ..errors import ConfigError, ProtocolError
-from ..schema import DIMENSIONS, GENDERS, SAMPLING_RATE, Category
+from ..audio import SAMPLING_RATE, read_mono
+from ..schema import DIMENSIONS, GENDERS, Category
 from .tasks import Task
 
 IGNORE = -1
@@ -48,14 +47,7 @@ def load_dataset_folder(folder: str | Path, corpus: str | None = None):
 
 def decode_audio(audio: dict) -> np.ndarray:
     """16 kHz float32 mono samples of an undecoded ``Audio`` cell (embedded bytes or a path)."""
-    src = io.BytesIO(audio["bytes"]) if audio.get("bytes") else audio["path"]
-    wave, sr = sf.read(src, dtype="float32", always_2d=True)
-    wave = wave.mean(axis=1)
-    if sr != SAMPLING_RATE:
-        import soxr
-
-        wave = soxr.resample(wave, sr, SAMPLING_RATE).astype(np.float32)
-    return np.ascontiguousarray(wave, dtype=np.float32)
+    return read_mono(audio["bytes"] if audio.get("bytes") else audio["path"])
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Every file is decoded in full (that is the only way to know it is not corrupt), checked, and turned
 into 16 kHz mono. A file that already is 16 kHz mono 16-bit WAV and is used whole is embedded
 byte-for-byte, so the published audio is bit-identical to the source and its checksum matches the
-corpus'. Anything else is downmixed (mean of channels) and resampled with soxr (via librosa,
+corpus'. Anything else is downmixed (mean of channels) and resampled with soxr (:mod:`seqd_builder.audio`,
 ``soxr_hq``), and the change is reported as a warning on the row.
 
 Problems that make a file unusable raise :class:`AudioProblem` with a reason from
@@ -28,7 +28,8 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import AudioError
-from ..schema import SAMPLING_RATE, RejectReason
+from ..audio import SAMPLING_RATE, resample, to_mono
+from ..schema import RejectReason
 
 MIN_DURATION = 0.05
 """Seconds. No real utterance is shorter; CREMA-D's broken ``1076_MTI_SAD_XX`` is."""
@@ -125,15 +126,12 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
                             f"{data.shape[0] / rate:.3f}s; cut at the end")
         data = data[start:end]
     channels = data.shape[1]
-    mono = data.mean(axis=1) if channels > 1 else data[:, 0]
+    mono = to_mono(data)
     if channels > 1:
         warnings.append(f"downmixed: {channels} channels averaged to mono")
     if rate != SAMPLING_RATE:
-        import librosa  # imported lazily: most corpora are 16 kHz already
-
-        mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLING_RATE, res_type="soxr_hq")
+        mono = resample(mono, rate)
         warnings.append(f"resampled: {rate} Hz to {SAMPLING_RATE} Hz")
-    mono = np.ascontiguousarray(mono, dtype=np.float32)
     duration = mono.shape[0] / SAMPLING_RATE
     if duration < MIN_DURATION:
         raise AudioProblem(RejectReason.EMPTY_AUDIO,

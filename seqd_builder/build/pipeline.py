@@ -47,6 +47,7 @@ from ..corpora import get_adapter
 from ..corpora.base import has_bad_encoding, printable_path
 from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..phones.readers import read_label_file
+from ..audio import SAMPLING_RATE
 from ..schema import RawItem, Rejection, RejectReason, Utterance
 from . import accounting
 from .audio import AudioProblem, decode
@@ -139,7 +140,7 @@ def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
             utt = dataclasses.replace(utt, phone_labels=None)
     if _ENRICHER is not None:
         try:
-            utt = _ENRICHER(utt, audio.samples, 16_000)
+            utt = _ENRICHER(utt, audio.samples, SAMPLING_RATE)
         except SeqdError as exc:
             # phones that failed their check (e.g. an alignment made on another take) are not
             # published: the row keeps the enricher's fallback (G2P phones) or none, and the

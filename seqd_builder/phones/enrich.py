@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from ..audio import SAMPLING_RATE, read_mono
 from ..errors import ConfigError, SeqdError
 from ..schema import PhoneSegment, Utterance
 from .checks import alignment_mismatch
@@ -209,20 +210,10 @@ class MfaEnricher(Enricher):
         return dataclasses.replace(utt, phones=tuple(s.phone for s in speech), phone_alignment=speech)
 
 
-def load_utterance_audio(utt: Utterance, sr: int = 16000) -> tuple[np.ndarray, int]:
+def load_utterance_audio(utt: Utterance, sr: int = SAMPLING_RATE) -> tuple[np.ndarray, int]:
     """Mono float32 audio of an utterance (its segment, if cut from a longer file) at ``sr``."""
-    import soundfile as sf
-    import soxr
-
-    info = sf.info(utt.audio_path)
-    start, stop = 0, None
-    if utt.segment is not None:
-        start, stop = int(utt.segment[0] * info.samplerate), int(utt.segment[1] * info.samplerate)
-    audio, native = sf.read(utt.audio_path, start=start, stop=stop, dtype="float32", always_2d=True)
-    audio = audio.mean(axis=1)
-    if native != sr:
-        audio = soxr.resample(audio, native, sr).astype(np.float32)
-    return audio, sr
+    start, end = utt.segment if utt.segment is not None else (0.0, None)
+    return read_mono(utt.audio_path, start=start, end=end, target=sr), sr
 
 
 def make_enricher(mode: str, card) -> Enricher | None:

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...audio import SAMPLING_RATE
 from ...errors import AudioError
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = SAMPLING_RATE  # the schema's one rate, under the name upstream code has used
 
 
 class Upstream:
