@@ -31,7 +31,7 @@ from .card import CorpusCard, load_card
 
 ADAPTERS: Registry[type[Adapter]] = Registry(
     "corpus", package="seqd_builder.corpora", group="seqd_builder.corpora",
-    skip=("base", "card", "common", "examples", "protocols"), hint="run `seqd corpora` to list them")
+    skip=("base", "card", "common", "examples", "msp_labels", "protocols"), hint="run `seqd corpora` to list them")
 
 
 def register(name: str):
