@@ -60,7 +60,7 @@ def render(paths: list[Path]) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: the peers each front-end family's models must beat (issue 6, point 7)
+#: the peers each front-end family's models must beat: the strongest of the same features without training
 RIVALS = {"Whisper-base": ("peer:whisper-pooled-lr",),
           "fbank": ("peer:compare-linsvm", "peer:egemaps-rbfsvm")}
 

@@ -1,9 +1,13 @@
-"""Real-audio quality runs of the benchmark (issue 6, point 7): reference models against peers.
+"""Real-audio quality runs of the benchmark: reference models against peers, as declared in experiment files.
 
 Everything runs on the built HF dataset folders of EmoDB and RAVDESS (``seqd build emodb`` /
 ``seqd build ravdess``), on the SAME rows and folds as ``seqd bench run`` (the task files
 ``benchmark/tasks/emodb.yaml`` and ``ravdess.yaml``: EmoDB leave-one-speaker-out, 10 folds; RAVDESS 6
 folds of 4 actors; validation = the next fold's speakers), through the runner's own data loader.
+
+What runs is data: ``benchmark/quality/experiments/*.yaml`` declare the tasks, the peers, the model runs
+(model config, upstream, override blocks, tag and why) and the seed ensembles (read by
+``experiments.py``). This script knows how to run them.
 
 Stages (default: all, in order; each reuses what the previous one cached):
 
@@ -13,7 +17,7 @@ Stages (default: all, in order; each reuses what the previous one cached):
               + logistic regression: standardisation fitted on the fitting rows only, C chosen by UA on
               the validation fold, then refitted on train + validation and scored on the test fold
 ``models``    the reference models through :func:`seqd_builder.benchmark.runner.run_task`
-``ensembles`` seed ensembles (``seqd bench ensemble``) of the model runs listed in ``ENSEMBLES``
+``ensembles`` seed ensembles (``seqd bench ensemble``) of the model runs the experiment lists
 ``report``    ``benchmark/quality/RESULTS.md`` from ``benchmark/quality/results/*.json``, with paired
               comparisons (``seqd bench compare``) of each model against its family's peers
 
@@ -21,6 +25,7 @@ Every run writes a schema-valid ``results.json`` to ``benchmark/quality/results/
 finished runs (and the runner skips finished folds). Run from the repository root, at low priority::
 
     nice -n 10 python benchmark/quality/run_quality.py --data-emodb DIR --data-ravdess DIR
+    python benchmark/quality/run_quality.py --experiment benchmark/quality/experiments/emodb_ravdess.yaml
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from seqd_builder.benchmark import metrics as M  # noqa: E402
 from seqd_builder.benchmark import scoring as S  # noqa: E402
@@ -44,15 +50,12 @@ from seqd_builder.benchmark.data import TaskData, load_task_data  # noqa: E402
 from seqd_builder.benchmark.results import code_version, cpu_name, now_iso, validate_results  # noqa: E402
 from seqd_builder.benchmark.tasks import load_task  # noqa: E402
 from seqd_builder.benchmark.upstreams import cache_root, get_upstream  # noqa: E402
+from experiments import Experiment, ModelRun, experiment_files, load_experiment  # noqa: E402
 
 HERE = REPO / "benchmark" / "quality"
 RESULTS = HERE / "results"
 TASKS = ("emodb", "ravdess")
 WHISPER = "ct2-whisper:base"
-# int8 and a 10 s window instead of float32 / 30 s: about 10x less CPU on this shared 2-core machine,
-# for features within cosine 0.986 of the faithful ones (see seqd_builder/benchmark/upstreams/
-# ct2_whisper.py); every utterance of both corpora is shorter than 9 s, so nothing is cut.
-WHISPER_KW = {"compute_type": "int8", "window_s": 10.0, "threads": 1}
 OPENSMILE_SETS = ("ComParE_2016", "eGeMAPSv02")
 BOOTSTRAP = {"resamples": 1000, "seed": 0}
 
@@ -67,13 +70,13 @@ def runner_id(data: TaskData, i: int) -> str:
 
 # --- features ---------------------------------------------------------------------------------------
 
-def whisper_upstream():
-    return get_upstream(WHISPER, cache=True, **WHISPER_KW)
+def whisper_upstream(whisper_kw: dict):
+    return get_upstream(WHISPER, cache=True, **whisper_kw)
 
 
-def whisper_pooled(data: TaskData) -> np.ndarray:
+def whisper_pooled(data: TaskData, whisper_kw: dict) -> np.ndarray:
     """[N, 2D] mean and standard deviation over each utterance's Whisper frames (from the cache)."""
-    up = whisper_upstream()
+    up = whisper_upstream(whisper_kw)
     up.warm(((runner_id(data, i), data.wave(i)) for i in range(len(data))), total=len(data),
             batch_size=4, desc=f"{WHISPER} {data.task.name}")
     return mean_std_pooled(up, data, ids=True)
@@ -157,23 +160,23 @@ def make_classifier(kind: str, c: float):
     return make_pipeline(StandardScaler(), clf)  # standardisation fitted on the fitting rows only
 
 
-def peer_features(name: str, data: TaskData) -> np.ndarray:
+def peer_features(name: str, data: TaskData, whisper_kw: dict) -> np.ndarray:
     source = PEERS[name][0]
     if source.startswith("opensmile:"):
         return opensmile_functionals(data, source.split(":", 1)[1])
     if source.startswith("fbank:"):
         return fbank_pooled(data)
-    return whisper_pooled(data)
+    return whisper_pooled(data, whisper_kw)
 
 
-def run_peer(name: str, data: TaskData, out: Path | None = None) -> dict:
+def run_peer(name: str, data: TaskData, whisper_kw: dict, out: Path | None = None) -> dict:
     """Fit and score one peer on every fold; with ``out``, per-fold predictions go to the run folder
     beside it, in the runner's layout, so ``seqd bench compare`` can pair a model run with the peer."""
     from seqd_builder.benchmark.runner import write_predictions
 
     t0 = time.time()
     source, kind, grid = PEERS[name]
-    X = np.nan_to_num(peer_features(name, data).astype(np.float64))
+    X = np.nan_to_num(peer_features(name, data, whisper_kw).astype(np.float64))
     y = data.category
     n_classes = len(data.task.classes)
     protocol, folds = data.folds()  # asserts speaker-disjointness
@@ -204,7 +207,7 @@ def run_peer(name: str, data: TaskData, out: Path | None = None) -> dict:
               "class_weight": "balanced", "standardise": "fitted on the fitting rows",
               "selection": "C by UA on the validation fold, " + (
                   "fitted on train only" if name in TRAIN_ONLY else "refit on train + validation"),
-              **({"upstream_options": WHISPER_KW} if source.startswith("ct2") else {}),
+              **({"upstream_options": whisper_kw} if source.startswith("ct2") else {}),
               "bootstrap": BOOTSTRAP}
     fold_scores = [S.FoldScores(name=f.name, category_truth=t, category_pred=p_, n_classes=n_classes,
                                 speakers=np.asarray([data.speakers[i] for i in f.test]))
@@ -235,73 +238,12 @@ def assemble(data, protocol, folds, fold_json, scores, *, model, upstream, confi
 
 # --- reference models --------------------------------------------------------------------------------
 
-# The machine these figures come from is a 2-core CPU shared by several people, so SpeechEQ runs at a
-# reduced size and schedule: a convolution-only encoder (rnn_layers 0; the bidirectional GRU alone
-# costs 2.6x) with the configs' hidden size 128, 4x time subsampling of fbank and 2x of Whisper (both 25
-# frames/s, enough for phone CTC), at most 20 epochs (patience 8, at least 10) instead of 40. The first
-# runs used hidden 64 and 8 epochs: that left every SpeechEQ under-trained (training loss still falling
-# fast at epoch 8), and the auxiliary heads, which are learnt first (CTC of a fixed sentence is easy),
-# held the category head at chance for the whole budget (RAVDESS, 19.8 UA); with hidden 128 and 20
-# epochs the same heads help instead (RAVDESS fold1: 68.8 with, 64.1 without).
-# Whisper features are frozen and cached once, so the Whisper runs use SpecAugment but no speed
-# perturbation (which would need two more encoder passes per row).
-TRAIN_SHORT = {"training": {"epochs": 20, "patience": 8, "min_epochs": 10}}
-SPEECHEQ_FBANK = {**TRAIN_SHORT, "params": {"hidden": 128, "subsample": 4, "rnn_layers": 0}}
-SPEECHEQ_WHISPER = {**TRAIN_SHORT, "params": {"hidden": 128, "subsample": 2, "rnn_layers": 0},
-                    "augment": {"speed": [1.0]}}
-# ablations on Whisper: no SpecAugment (speecheq_noaug has no speed perturbation either, which the
-# Whisper runs lack anyway), and no per-dimension standardisation of the features
-NO_NORM = {**SPEECHEQ_WHISPER, "normalise": False}
-# third round: the protocol of the peers (refit on train + validation for the epochs early stopping
-# chose) and the utterance statistics of the input beside the encoder for the emotion heads, with more
-# dropout (0.5) since the heads now see 2 x 512 more inputs; chosen on scratch runs of a few folds
-REFIT_STATS = {"training": {**TRAIN_SHORT["training"], "refit": True},
-               "params": {**SPEECHEQ_WHISPER["params"], "input_stats": True, "input_stats_dropout": 0.2,
-                          "dropout": 0.5},
-               "augment": {"speed": [1.0]}}
-# the configs speecheq_stats / speecheq_stats_noaux add whole-utterance dropout of the encoder branch
-# before the emotion heads (branch_dropout 0.5) to the above; the same reduced CPU schedule
-STATS_WHISPER = {**TRAIN_SHORT, "params": {"hidden": 128, "subsample": 2, "rnn_layers": 0},
-                 "augment": {"speed": [1.0]}}
-# the third round's version of those configs (tags *_r3): statistics not standardised over utterances and
-# input_stats_dropout 0.2; the fourth round added stats_norm and raised that dropout to 0.5
-R3 = {"params": {"stats_norm": False, "input_stats_dropout": 0.2}}
-STATS_WHISPER_R3 = deep_merge(STATS_WHISPER, R3)
-SPEECHEQ_FBANK_R3 = deep_merge(SPEECHEQ_FBANK, R3)
-
-#: (model config in benchmark/models, upstream spec, overrides, tag), in the order they run
-MODEL_RUNS = [
-    ("speecheq", WHISPER, SPEECHEQ_WHISPER, "speecheq"),
-    ("speecheq_noaux", WHISPER, SPEECHEQ_WHISPER, "speecheq_noaux"),
-    ("baseline", WHISPER, {}, "baseline"),
-    ("speecheq_noaug", WHISPER, SPEECHEQ_WHISPER, "speecheq_noaug"),
-    ("speecheq", WHISPER, REFIT_STATS, "speecheq_refit_stats"),
-    ("speecheq_noaux", WHISPER, REFIT_STATS, "speecheq_noaux_refit_stats"),
-    ("speecheq_stats", WHISPER, STATS_WHISPER_R3, "speecheq_stats_r3"),
-    ("speecheq_stats_noaux", WHISPER, STATS_WHISPER_R3, "speecheq_stats_noaux_r3"),
-    ("speecheq_stats", WHISPER, STATS_WHISPER, "speecheq_stats"),
-    ("speecheq_stats_noaux", WHISPER, STATS_WHISPER, "speecheq_stats_noaux"),
-    ("speecheq_stats", WHISPER, deep_merge(STATS_WHISPER, {"params": {"branch_dropout": 0.75}}),
-     "speecheq_stats_bdrop75"),
-    ("speecheq", WHISPER, NO_NORM, "speecheq_nonorm"),
-    ("baseline", "fbank", {}, "baseline"),
-    ("speecheq", "fbank", SPEECHEQ_FBANK, "speecheq"),
-    ("speecheq_noaux", "fbank", SPEECHEQ_FBANK, "speecheq_noaux"),
-    ("speecheq_noaug", "fbank", SPEECHEQ_FBANK, "speecheq_noaug"),
-    ("speecheq_stats", "fbank", SPEECHEQ_FBANK_R3, "speecheq_stats_r3"),
-    ("speecheq_stats_noaux", "fbank", SPEECHEQ_FBANK_R3, "speecheq_stats_noaux_r3"),
-    ("speecheq_stats", "fbank", SPEECHEQ_FBANK, "speecheq_stats"),
-    ("speecheq_stats_noaux", "fbank", SPEECHEQ_FBANK, "speecheq_stats_noaux"),
-]
-
-
 def run_model(task: str, data_dir: Path, model: str, upstream: str, overrides: dict, out: Path,
-              folds: list[str] | None = None) -> dict:
+              options: dict, folds: list[str] | None = None) -> dict:
     from seqd_builder.benchmark.runner import run_task
 
-    options = {"cache": True, **(WHISPER_KW if upstream == WHISPER else {})}
-    return run_task(task, model, data_dir, upstream=upstream, upstream_options=options, out=out,
-                    config_overrides=overrides, folds=folds, progress=False)
+    return run_task(task, model, data_dir, upstream=upstream, upstream_options={"cache": True, **options},
+                    out=out, config_overrides=overrides, folds=folds, progress=False)
 
 
 def finished_folds(out: Path) -> list[str]:
@@ -314,16 +256,11 @@ def result_path(task: str, tag: str, upstream: str) -> Path:
     return RESULTS / f"{task}__{tag}__{up}.json"
 
 
-#: seed ensembles (``seqd bench ensemble``) of model runs: (task, tag, upstream, seeds); seed 0 is the
-#: untagged run, seed N the run tagged ``<tag>_seedN`` (``--stage models --seed N``)
-ENSEMBLES = [(task, tag, WHISPER, (0, 1, 2)) for task in TASKS
-             for tag in ("speecheq_stats", "speecheq_stats_noaux")]
-
-
-def run_ensembles(tasks, force: bool) -> None:
+def run_ensembles(experiment: Experiment, tasks, force: bool) -> None:
     from seqd_builder.benchmark.ensemble import ensemble_runs
 
-    for task, tag, upstream, seeds in ENSEMBLES:
+    for task, ens in ((t, e) for t in experiment.tasks for e in experiment.ensembles):
+        tag, upstream, seeds = ens.tag, ens.upstream, ens.seeds
         members = [result_path(task, tag if s == 0 else f"{tag}_seed{s}", upstream) for s in seeds]
         out = result_path(task, f"{tag}_ens{len(seeds)}", upstream)
         if task not in tasks or (out.is_file() and not force):
@@ -348,6 +285,8 @@ def report() -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--experiment", action="append", type=Path, default=None,
+                    help="experiment file(s) to run (default: every file in benchmark/quality/experiments)")
     ap.add_argument("--stage", action="append", choices=("features", "peers", "models", "ensembles", "report"))
     ap.add_argument("--task", action="append", choices=TASKS)
     ap.add_argument("--data-emodb", type=Path, default=None)
@@ -372,53 +311,63 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    tasks = args.task or list(TASKS)
     stages = args.stage or ["features", "peers", "models", "ensembles", "report"]
     dirs = {"emodb": args.data_emodb or default_data("emodb"),
             "ravdess": args.data_ravdess or default_data("ravdess")}
     RESULTS.mkdir(parents=True, exist_ok=True)
+    for path in args.experiment or experiment_files():
+        experiment = load_experiment(path, known_peers=PEERS)
+        tasks = [t for t in experiment.tasks if not args.task or t in args.task]
+        run_experiment(experiment, tasks, stages, dirs, args)
+    if "report" in stages:
+        print(report())
+
+
+def run_experiment(experiment: Experiment, tasks: list[str], stages: list[str], dirs: dict, args) -> None:
+    whisper_kw = experiment.options_for(WHISPER)
     for task in tasks:
         if not {"features", "peers"} & set(stages):
             break
         data = load_task_data(load_task(task), dirs[task])
         if "features" in stages:
-            whisper_pooled(data)
+            whisper_pooled(data, whisper_kw)
             for fs in OPENSMILE_SETS:
                 opensmile_functionals(data, fs)
         if "peers" in stages:
-            for name in PEERS:
-                out = result_path(task, f"peer-{name}", "")
-                out = out.with_name(out.name.replace("__.json", ".json"))
+            for name in experiment.peers:
+                out = RESULTS / f"{task}__peer-{name}.json"
                 if (args.only and name not in args.only) or (out.is_file() and not args.force):
                     continue
-                res = run_peer(name, data, out)
+                res = run_peer(name, data, whisper_kw, out)
                 out.write_text(json.dumps(res, indent=2), encoding="utf-8")
                 print(f"{task} {name}: UA {res['metrics']['ua']['mean']:.3f}", flush=True)
     if "models" in stages:
         for task in tasks:
-            for model, upstream, overrides, tag in MODEL_RUNS:
-                if args.seed is not None:
-                    overrides = deep_merge(overrides, {"training": {"seed": args.seed}})
-                out = result_path(task, tag if args.seed is None else f"{tag}_seed{args.seed}", upstream)
-                if (args.only and tag not in args.only) or (out.is_file() and not args.force) or (
-                        args.upstream and upstream not in args.upstream):
-                    continue
-                if args.full_size and model.startswith("speecheq"):
-                    keep = {k: overrides[k] for k in ("normalise",) if k in overrides}  # ablation switches
-                    overrides = keep | ({"augment": {"speed": [1.0]}} if upstream == WHISPER else {})
-                    out = out.with_name(out.name.replace(".json", "__full.json"))
-                folds = args.folds.split(",") if args.folds else None
-                if args.partial:
-                    folds = finished_folds(out)
-                    if not folds:
-                        continue
-                res = run_model(task, dirs[task], model, upstream, overrides, out, folds)
-                print(f"{task} {tag} {upstream}: UA {res['metrics']['ua']['mean']:.3f}", flush=True)
+            for run in experiment.runs:
+                run_one(task, run, experiment.options_for(run.upstream), dirs[task], args)
     if "ensembles" in stages:
-        run_ensembles(tasks, args.force)
-    if "report" in stages:
-        sys.path.insert(0, str(HERE))
-        print(report())
+        run_ensembles(experiment, tasks, args.force)
+
+
+def run_one(task: str, run: ModelRun, options: dict, data_dir: Path, args) -> None:
+    overrides, upstream = run.overrides, run.upstream
+    if args.seed is not None:
+        overrides = deep_merge(overrides, {"training": {"seed": args.seed}})
+    out = result_path(task, run.tag if args.seed is None else f"{run.tag}_seed{args.seed}", upstream)
+    if (args.only and run.tag not in args.only) or (out.is_file() and not args.force) or (
+            args.upstream and upstream not in args.upstream):
+        return
+    if args.full_size and run.model.startswith("speecheq"):
+        keep = {k: overrides[k] for k in ("normalise",) if k in overrides}  # ablation switches
+        overrides = keep | ({"augment": {"speed": [1.0]}} if upstream == WHISPER else {})
+        out = out.with_name(out.name.replace(".json", "__full.json"))
+    folds = args.folds.split(",") if args.folds else None
+    if args.partial:
+        folds = finished_folds(out)
+        if not folds:
+            return
+    res = run_model(task, data_dir, run.model, upstream, overrides, out, options, folds)
+    print(f"{task} {run.tag} {upstream}: UA {res['metrics']['ua']['mean']:.3f}", flush=True)
 
 
 if __name__ == "__main__":
