@@ -46,3 +46,34 @@ def validate_file_record(cls: type[T], data: dict[str, Any], *, file: str | Path
         raise ConfigError(f"{what} has {len(problems)} invalid value(s):\n  - " + "\n  - ".join(problems),
                           file=file, hint="fix these keys; the documentation of the file format lists "
                                           "each key's type") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _strict_model(cls: type):
+    """A strict pydantic model with the dataclass's fields (YAML values must already have the type:
+    ``"3"`` is no int here), refusing keys the dataclass does not have."""
+    import dataclasses
+    import typing
+
+    from pydantic import ConfigDict, create_model
+
+    hints = typing.get_type_hints(cls)
+    fields = {}
+    for f in dataclasses.fields(cls):
+        default = f.default if f.default is not dataclasses.MISSING else ...
+        fields[f.name] = (hints[f.name], default)
+    return create_model(f"{cls.__name__}File", __config__=ConfigDict(strict=True, extra="forbid"), **fields)
+
+
+def check_flat_record(cls: type, data: dict[str, Any], *, file: str | Path | None, what: str) -> None:
+    """Check a flat mapping of scalars (a model config's ``training`` block) against ``cls``'s field
+    types strictly, reporting every wrong type and unknown key at once; nothing is converted."""
+    from pydantic import ValidationError
+
+    try:
+        _strict_model(cls).model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err['input']!r})"
+                    for err in exc.errors(include_url=False)]
+        raise ConfigError(f"{what} has {len(problems)} invalid value(s):\n  - " + "\n  - ".join(problems),
+                          file=file) from None

@@ -53,3 +53,29 @@ def test_one_intensity_scale_for_cards_and_projects():
         IntensityScale.from_names(["low", "Low"])
     card = load_card("ravdess").intensity
     assert isinstance(card, IntensityScale) and card.map("02", "x") == (1.0, 2)
+
+
+def test_model_config_training_block_is_typed():
+    from seqd_builder.benchmark.config import load_model_config
+
+    with pytest.raises(ConfigError) as err:
+        load_model_config("speecheq", {"training": {"epochs": "3", "refit": "yes"}})
+    message = str(err.value)
+    assert "speecheq.yaml: model config 'speecheq': training has 2 invalid value(s)" in message
+    assert "epochs: Input should be a valid integer (got '3')" in message and "refit:" in message
+    assert load_model_config("speecheq", {"training": {"lr": 1}})["training"]["lr"] == 1  # int is a float
+
+
+def test_task_file_types_are_checked(tmp_path):
+    from seqd_builder.benchmark.tasks import load_task, task_dir
+
+    data = yaml.safe_load((task_dir() / "emodb.yaml").read_text())
+    data["n_folds"] = "ten"
+    path = tmp_path / "emodb.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=r"emodb.yaml: task file has 1 invalid value\(s\):\n  - n_folds"):
+        load_task(path)
+    del data["n_folds"], data["metrics"]
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError, match=r"task file lacks \['metrics'\]"):
+        load_task(path)

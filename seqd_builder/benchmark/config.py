@@ -86,6 +86,11 @@ def load_model_config(name_or_path: str | Path, overrides: dict | None = None) -
     if unknown_train:
         raise ConfigError(f"unknown training settings {sorted(unknown_train)}; valid: "
                           f"{sorted(valid_train)}", file=path)
+    from ..typed import check_flat_record
+    from .train import TrainConfig
+
+    check_flat_record(TrainConfig, cfg["training"], file=path if path.is_file() else None,
+                      what=f"model config {name!r}: training")
     unknown_audio = set(cfg.get("audio") or {}) - set(AUDIO_SETTINGS)
     if unknown_audio:
         raise ConfigError(f"unknown audio settings {sorted(unknown_audio)}; valid: {list(AUDIO_SETTINGS)}",

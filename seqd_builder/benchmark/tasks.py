@@ -14,9 +14,10 @@ from typing import Any
 
 
 from ..assets import asset_dir
-from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES
+from ..typed import validate_file_record
+from ..yamlfile import read_mapping
 from .metrics import METRICS as REGISTRY, task_metrics
 
 TARGETS = ("category", "intensity", "vad", "phones", "gender")
@@ -94,9 +95,12 @@ def load_task(name_or_path: str | Path) -> Task:
     known = {f.name for f in dataclasses.fields(Task)} - {"classes", "label_map", "path"}
     data = read_mapping(path, "a task file", fields=known | {"labels"})
     labels = data.pop("labels", {}) or {}
-    try:
-        return Task(path=path, classes=tuple(labels.get("classes", ())),
-                    label_map=dict(labels.get("map", {}) or {}),
-                    targets=tuple(data.pop("targets")), metrics=tuple(data.pop("metrics")), **data)
-    except (TypeError, KeyError) as exc:
-        raise ConfigError(f"invalid task file: {exc}", file=path) from exc
+    if not isinstance(labels, dict):
+        raise ConfigError(f"labels must be a mapping with classes and map, got {labels!r}", file=path)
+    missing = [k for k in ("name", "title", "corpus", "protocol", "targets", "primary_metric", "metrics")
+               if k not in data]
+    if missing:
+        raise ConfigError(f"task file lacks {missing}", file=path)
+    return validate_file_record(Task, {**data, "path": path, "classes": labels.get("classes") or (),
+                                       "label_map": labels.get("map") or {}},
+                                file=path, what="task file")
