@@ -320,3 +320,22 @@ def test_finetuned_last_layer_survives_layerdrop(tiny_wavlm):
     every.module.config.layerdrop = 1.0
     with pytest.raises(ConfigError, match="returned 2 of its 3 hidden states.*layers 'all' cannot be selected"):
         every(wave)
+
+
+def test_gradient_clipping_covers_a_finetuned_upstream(vad_data, tmp_path, monkeypatch):
+    """``grad_clip`` bounds the norm over the model's and the fine-tuned front-end's gradients together."""
+    from accelerate import Accelerator
+
+    from bench_helpers import TrainableFbank
+
+    clipped = []
+    real = Accelerator.clip_grad_norm_
+    monkeypatch.setattr(Accelerator, "clip_grad_norm_",
+                        lambda self, params, *a, **k: (clipped.append(list(params)), real(self, params, *a, **k))[1])
+    up = TrainableFbank(8)
+    run_task(TOY_ATTR, "emosphere", vad_data, upstream=up, out=tmp_path / "r.json",
+             config_overrides={"training": {"epochs": 1, "grad_clip": 1.0}, "params": SMALL,
+                               "bootstrap": {"resamples": 20}}, folds=["03"], progress=False)
+    assert clipped
+    ids = {id(p) for p in clipped[0]}
+    assert all(id(p) in ids for p in up.parameters())
