@@ -339,3 +339,12 @@ def test_gradient_clipping_covers_a_finetuned_upstream(vad_data, tmp_path, monke
     assert clipped
     ids = {id(p) for p in clipped[0]}
     assert all(id(p) in ids for p in up.parameters())
+
+
+def test_an_accelerator_with_another_precision_is_refused(monkeypatch):
+    from accelerate import Accelerator
+
+    monkeypatch.setattr(recipe, "resolve_precision", lambda requested: ("fp16", []))  # as on a GPU
+    with pytest.raises(ConfigError, match="the accelerator passed runs mixed precision 'no', the config "
+                                          "asks for 'fp16'"):
+        recipe.make_accelerator(TrainConfig(mixed_precision="fp16"), Accelerator())
