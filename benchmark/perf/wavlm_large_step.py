@@ -17,7 +17,12 @@ Peak memory is the process's max RSS (weights, AdamW state, activations; CPU, fl
 fp16 autocast activations take about half of that; the script runs unchanged there and then reports
 ``torch.cuda.max_memory_allocated``.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmark/perf/wavlm_large_step.py --batch 1 2 --threads 1
+``--flops`` also counts the floating-point operations of the encoder's forward and backward for one
+clip (``torch.utils.flop_counter.FlopCounterMode``): the device-independent cost of an epoch.
+
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmark/perf/wavlm_large_step.py --batch 1 2 --threads 1 --flops
+
+Results of this machine: ``benchmark/perf/results/wavlm_large_step.json``.
 """
 
 from __future__ import annotations
@@ -91,12 +96,31 @@ def one_size(batch: int, seconds: float, device: str) -> dict:
             "step_over_forward": round(step_s / peer_s, 2), "peak_memory_mb": round(peak_memory_mb(dev))}
 
 
+def encoder_flops(seconds: float) -> dict:
+    """TFLOP of one clip through WavLM-large (CNN frozen, LayerDrop off): forward, and forward + backward."""
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers import WavLMConfig, WavLMModel
+
+    encoder = WavLMModel(WavLMConfig(**LARGE, layerdrop=0.0))
+    encoder.freeze_feature_encoder()
+    x = torch.randn(1, int(seconds * 16000))
+    with FlopCounterMode(display=False) as both:
+        encoder.train()
+        encoder(x).last_hidden_state.mean().backward()
+    with FlopCounterMode(display=False) as fwd, torch.no_grad():
+        encoder.eval()
+        encoder(x)
+    return {"seconds": seconds, "forward_tflop": round(fwd.get_total_flops() / 1e12, 3),
+            "forward_backward_tflop": round(both.get_total_flops() / 1e12, 3)}
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", type=int, nargs="+", default=[1, 2])
     p.add_argument("--seconds", type=float, default=12.0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--flops", action="store_true", help="also count the encoder's FLOPs per clip")
     p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one size
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -119,6 +143,8 @@ def main(argv=None) -> None:
                "step_s": round(r0["step_s"] + per_item_s * (16 - b0), 1)}
         print(json.dumps({"per_item_mb": round(per_item_mb), "per_item_step_s": round(per_item_s, 2),
                           **est}))
+    if args.flops:
+        print(json.dumps(encoder_flops(args.seconds)))
 
 
 if __name__ == "__main__":

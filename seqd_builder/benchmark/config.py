@@ -1,7 +1,8 @@
 """Reference model configs (``benchmark/models/<name>.yaml``), overrides, and the config hash.
 
 A config names a registered model (``model``), its hyperparameters (``params``), the training settings
-(``training``), augmentation (``augment``) and feature normalisation. Overrides are nested dicts merged
+(``training``), augmentation (``augment``), feature normalisation and, optionally, waveform preparation
+(``audio``: crop and standardisation, for the published recipes). Overrides are nested dicts merged
 on top (``{"training": {"epochs": 3}}``), and the fully resolved config of a run is hashed as
 ``sha256:<hex>`` over its canonical JSON (sorted keys, no whitespace, UTF-8), so two results with the
 same hash were produced by the same settings.

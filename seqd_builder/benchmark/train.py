@@ -16,17 +16,20 @@ test, with the model.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import contextlib
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..errors import ConfigError
 from .augment import SpecAugment
 from .data import collate
+
+MIXED_PRECISION = ("no", "fp16", "bf16")
+TRAIN_ROWS = ("all", "consensus")
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,11 @@ class TrainConfig:
     # the settings below exist for the published recipes (benchmark/models/emosphere_released.yaml);
     # their defaults are the behaviour every earlier result was produced with
     grad_accum: int = 1  # micro-batches of batch_size per optimiser step
-    mixed_precision: str = "no"  # "no" | "fp16" | "bf16"; autocast on CUDA only (see runner.accelerator_for)
+    mixed_precision: str = "no"  # "no" | "fp16" | "bf16"; autocast on CUDA only (recipe.resolve_precision)
     train_rows: str = "all"  # "all" | "consensus": fitting and validation rows with a consensus category
     clip_test: bool = False  # VAD test predictions clipped to the task scale [0, 1]
 
     def __post_init__(self):
-        from ..errors import ConfigError
-
         if int(self.grad_accum) < 1:
             raise ConfigError(f"training.grad_accum must be >= 1, got {self.grad_accum}")
         if self.mixed_precision not in MIXED_PRECISION:
@@ -62,10 +63,6 @@ class TrainConfig:
         if self.patience is not None and int(self.patience) < 1:
             raise ConfigError(f"training.patience must be >= 1 or null (no early stopping), "
                               f"got {self.patience}")
-
-
-MIXED_PRECISION = ("no", "fp16", "bf16")
-TRAIN_ROWS = ("all", "consensus")
 
 
 @dataclass

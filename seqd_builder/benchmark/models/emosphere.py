@@ -12,9 +12,20 @@
   positive, as there). ``region_bins: [n_theta, n_phi]`` selects equal angular bins of θ ∈ [0, π] and
   φ ∈ [−π, π] instead. The weighted cross-entropy uses inverse class frequencies of the training rows
   (``N / (K n_c)``, 0 for absent classes, as released).
-* **Dynamic weight**: the auxiliary loss weight falls linearly from ``aux_start`` (1) to ``aux_floor``
-  (0.01) over ``aux_decay_epochs`` (5) epochs; afterwards the released training loop drops the
-  auxiliary loss (``aux_after: 0``).
+* **Dynamic weight**: the auxiliary loss weight of epochs 0-4 is 1.0, 0.802, 0.604, 0.406, 0.208
+  (the released ``1 - (epoch / 5) * (1 - 0.01)``: ``aux_start`` 1, ``aux_floor`` 0.01, the value the line
+  would reach at epoch 5 and never used, ``aux_decay_epochs`` 5); from epoch 5 on the released loop
+  drops the auxiliary loss (``aux_after: 0``).
+* **Targets**: the released label script scales the 1-7 ratings to ``(x - 1) / 6`` for training and
+  maps predictions back with ``6 y + 1``, clipped to [1, 7], at test. That is the unified [0, 1] scale of
+  our datasets, so the regression is the same; ``training.clip_test`` clips test predictions to [0, 1].
+* ``region_bins`` is **our extension**: the released loaders also read 33-, 73-, 19- and 4-class region
+  labels, but the script that makes them is not published, so equal angular bins stand in for them.
+
+The released recipe as a whole (WavLM-large fine-tuned, widths 1024, lr 1e-5, batches of 64 as 4
+accumulated micro-batches, fp16 autocast, 20 epochs, consensus rows, 12 s crops standardised with the
+training waveforms' statistics) is ``benchmark/models/emosphere_released.yaml``; ``emosphere.yaml``
+is our small-machine configuration of the same model.
 
 Where the released code is wrong, this one does it right: (1) its evaluation script never loads the
 trained pooling weights (``pool_model`` stays randomly initialised) and loads ``final_*.pt`` files the

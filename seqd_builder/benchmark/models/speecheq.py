@@ -1,4 +1,13 @@
-"""SpeechEQ (Kang et al., Interspeech 2022): one shared encoder, multitask heads.
+"""A multitask SER model after SpeechEQ (Kang et al., Interspeech 2022): one shared encoder, four tasks.
+
+What follows the paper, and all that is public of it (its abstract; the body is not available here):
+one model trained on four tasks at once, emotion category, emotion intensity, phoneme recognition and
+gender, and its reported IEMOCAP figures (WA 78.16 / UA 77.47). Everything else is **ours**, not the
+paper's: the encoder (below), CORAL for intensity, the loss weights (1 / 0.3 / 0.1 / 0.1), the
+augmentation of the ``speecheq`` configs (speed perturbation 0.9/1.0/1.1 and SpecAugment), class
+weights and label smoothing, and every switch further down. So ``speecheq``, ``speecheq_noaux`` and
+``speecheq_noaug`` are our design with the paper's four tasks, not a reproduction of the paper, and
+their scores do not test its claims.
 
 Heads: emotion category (cross-entropy), emotion intensity as ordinal levels, phoneme recognition (CTC
 over the ``phones`` column) and gender (cross-entropy); the loss is the weighted sum of the active heads.
@@ -10,7 +19,7 @@ Intensity is ordinal (RAVDESS normal < strong, CREMA-D LO < MD < HI), so it uses
 biases. Unlike K-way cross-entropy it knows that confusing LO with HI is worse than LO with MD, its
 predictions are rank-consistent, and with two levels it reduces to a plain binary classifier.
 
-The paper does not publish its encoder's exact configuration; here it is a projection, optional 2×
+The abstract does not describe the encoder; ours is a projection, optional 2×
 time subsampling, residual 1-D convolution blocks and a bidirectional GRU, and attentive statistics
 pooling for the utterance heads. The CTC head reads the shared encoder's last layer (``ctc_from: rnn``)
 or, as in hierarchical multitask learning (Søgaard & Goldberg 2016), the convolution blocks below it
@@ -53,7 +62,7 @@ CTC is learnt in two epochs and, with a small encoder trained for 8 epochs, held
 gender losses flat at chance (19.8 UA over 6 folds). Measured on real audio (``benchmark/quality``),
 the cause was the short schedule rather than the loss balance: with hidden 128 and 20 epochs the
 constant weights above help (RAVDESS, Whisper-base, 6 folds: 58.3 UA with the auxiliary heads, 51.6
-without), while the EmoSphere decay (1 → 0.01 over 5 epochs, then 0) did worse on the one fold tried
+without), while the EmoSphere decay (1.0/0.802/0.604/0.406/0.208, then 0) did worse on the one fold tried
 (62.5 vs 68.8). With unstandardised input statistics and ``branch_dropout`` the heads did not help
 on Whisper-base (EmoDB 72.9 with, 73.5 without); with ``stats_norm`` they do again (EmoDB 80.9 vs
 79.8, RAVDESS 69.5 vs 68.8), by less than the seed spread.

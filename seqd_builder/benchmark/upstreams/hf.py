@@ -87,6 +87,7 @@ class HFUpstream(Upstream):
         self.dim = int(encoder.config.d_model if self.is_whisper else encoder.config.hidden_size)
         n_hidden = int(encoder.config.encoder_layers if self.is_whisper
                        else encoder.config.num_hidden_layers) + 1
+        self.n_hidden = n_hidden
         self.layer_ids = parse_layers(layers, n_hidden)
         self.layers_spec = layers if isinstance(layers, str) else ",".join(map(str, layers))
         self.num_layers = len(self.layer_ids)
@@ -116,6 +117,24 @@ class HFUpstream(Upstream):
         return {"name": self.name, "weights": self._fingerprint, "layers": self.layer_ids,
                 "model_type": self.encoder.config.model_type}
 
+    def _selected(self, out) -> torch.Tensor:
+        """The selected hidden states, ``[B, L, T, D]``.
+
+        A fine-tuned encoder in train mode skips layers at random (LayerDrop) and then returns fewer
+        hidden states, so indices no longer name layers: its last layer is read from
+        ``last_hidden_state`` (as EmoSphere-SER's released code does), and other selections are refused
+        when layers were skipped. Frozen encoders (eval mode) keep the indexed path their cached
+        features were made with.
+        """
+        if not self.frozen and self.layer_ids == [self.n_hidden - 1]:
+            return out.last_hidden_state[:, None]
+        if len(out.hidden_states) != self.n_hidden:
+            raise ConfigError(f"the fine-tuned encoder {self.source!r} returned {len(out.hidden_states)} of "
+                              f"its {self.n_hidden} hidden states (LayerDrop skips layers in training), so "
+                              f"layers {self.layers_spec!r} cannot be selected",
+                              hint="fine-tune with layers: last, or set layerdrop 0 in the model's config.json")
+        return torch.stack([out.hidden_states[i] for i in self.layer_ids], dim=1)
+
     def _forward(self, waves: list[np.ndarray]):
         if len(waves) > 1 and self._group_norm:
             # A GroupNorm feature encoder (wav2vec2/HuBERT/WavLM base) normalises each channel over the
@@ -139,7 +158,7 @@ class HFUpstream(Upstream):
                       if k in ("input_values", "attention_mask")}
             out = self.encoder(**kwargs, output_hidden_states=True)
             lengths = self.encoder._get_feat_extract_output_lengths(n_samples).long()
-        hidden = torch.stack([out.hidden_states[i] for i in self.layer_ids], dim=1)  # [B, L, T, D]
+        hidden = self._selected(out)  # [B, L, T, D]
         t_max = int(lengths.max())
         hidden = hidden[:, :, :t_max]
         lengths = torch.clamp(lengths, max=hidden.shape[2])
