@@ -88,11 +88,14 @@ def test_found_is_counted_from_the_listing_with_skips_by_reason(clean):
     assert "skipped 2 [not_speech 1, other_extension 1]" in report.summary()
 
 
-def test_rejections_record_paths_relative_to_the_corpus_root(clean):
+def test_rejections_record_paths_relative_to_the_corpus_root(tree, clean):
     out, _ = clean
-    for line in (out / "rejected.jsonl").read_text().splitlines():
+    lines = (out / "rejected.jsonl").read_text().splitlines()
+    assert len(lines) == 3
+    for line in lines:
         r = json.loads(line)
         assert r["source_file"].startswith("Audio_Speech_Actors_01-24/Actor_02/"), r
+        assert str(tree) not in line, r  # in the detail neither
 
 
 def test_a_lost_row_fails_the_accounting(tree, tmp_path, monkeypatch):

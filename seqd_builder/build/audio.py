@@ -47,6 +47,7 @@ class AudioProblem(AudioError):
 
     def __init__(self, reason: str, message: str, path: str | Path):
         self.reason = RejectReason.check(reason)
+        self.detail = message  # without the path: the rejection records it relative to the root
         super().__init__(message, file=path)
 
 

@@ -127,7 +127,7 @@ def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
     try:
         audio = decode(utt.audio_path, utt.segment)
     except AudioProblem as exc:
-        return ("rejected", exc.reason, str(exc))
+        return ("rejected", exc.reason, exc.detail)
     warnings = [_warning(w.split(":", 1)[0], utt, w) for w in audio.warnings]
     if utt.phone_labels is not None:
         try:
