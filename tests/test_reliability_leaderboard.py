@@ -28,7 +28,7 @@ def result():
 def test_invisible_characters_in_names_are_refused(result, char):
     bad = {**result, "model": f"speech{char}eq"}
     reasons = "\n".join(check_result(bad))
-    assert f"at /model: the text holds the" in reasons and f"U+{ord(char):04X}" in reasons
+    assert "at /model: the text holds the" in reasons and f"U+{ord(char):04X}" in reasons
 
 
 def test_joiners_needed_by_persian_and_indic_spelling_are_kept(result):

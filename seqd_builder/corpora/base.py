@@ -16,6 +16,7 @@ that an interrupted build resumes exactly where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from ..errors import CorpusLayoutError, UnknownLabelError
-from ..schema import RawItem, Rejection
+from ..schema import RawItem, Rejection, RejectReason
 from .card import CorpusCard, load_card
 
 _REGISTRY: dict[str, type[Adapter]] = {}
@@ -219,3 +220,12 @@ def has_bad_encoding(text: str) -> bool:
         return False
     except UnicodeEncodeError:
         return True
+
+
+def printable_rejection(rej: Rejection) -> Rejection:
+    """An adapter's rejection with its id and path as valid UTF-8 (a non-UTF-8 file name)."""
+    if not (has_bad_encoding(rej.id) or has_bad_encoding(rej.source_file)):
+        return rej
+    return dataclasses.replace(rej, id=printable_path(rej.id), source_file=printable_path(rej.source_file),
+                               reason=RejectReason.BAD_ENCODING,
+                               detail=f"file or folder name is not valid UTF-8; {rej.detail}")
