@@ -88,11 +88,14 @@ def test_found_is_counted_from_the_listing_with_skips_by_reason(clean):
     assert "skipped 2 [not_speech 1, other_extension 1]" in report.summary()
 
 
-def test_rejections_record_paths_relative_to_the_corpus_root(clean):
+def test_rejections_record_paths_relative_to_the_corpus_root(tree, clean):
     out, _ = clean
-    for line in (out / "rejected.jsonl").read_text().splitlines():
+    lines = (out / "rejected.jsonl").read_text().splitlines()
+    assert len(lines) == 3
+    for line in lines:
         r = json.loads(line)
         assert r["source_file"].startswith("Audio_Speech_Actors_01-24/Actor_02/"), r
+        assert str(tree) not in line, r  # in the detail neither
 
 
 def test_a_lost_row_fails_the_accounting(tree, tmp_path, monkeypatch):
@@ -133,13 +136,19 @@ def test_two_concurrent_builds_one_refused_one_correct(tree, clean, tmp_path):
     out = tmp_path / "hf"
     args = _seqd("build", "ravdess", "--root", str(tree), "--out", str(out), "--shard-mb", "1",
                  "--phones", "none", "-q")
-    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
-    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
-    codes = sorted(r[0] for r in results)
-    assert codes[0] == 0 and codes[1] != 0, results
-    refused = next(r for r in results if r[0] != 0)
-    assert "is in use: process" in refused[2] and "Traceback" not in refused[2]
+    # the first build stops itself after its first commit (no timing: it waits for SIGCONT)
+    first = subprocess.Popen(args, env={**os.environ, "SEQD_TEST_STOP_AT": "commit:1"},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while psutil.Process(first.pid).status() != psutil.STATUS_STOPPED:
+            assert first.poll() is None, first.stderr.read()
+            time.sleep(0.05)
+        second = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert second.returncode != 0
+    assert f"is in use: process {first.pid} on" in second.stderr and "Traceback" not in second.stderr
+    assert first.wait(timeout=300) == 0, first.stderr.read()
     assert _outputs(out) == _outputs(clean[0])
 
 
@@ -206,19 +215,23 @@ def test_kill_at_each_commit_point_then_resume_equals_clean_build(point, tree, c
 
 def test_workers_die_with_their_killed_parent(tree, tmp_path):
     out = tmp_path / "hf"
-    env = {**os.environ, "SEQD_TEST_KILL_AT": "commit:2"}
+    env = {**os.environ, "SEQD_TEST_STOP_AT": "row:1"}  # held mid-build, its pool running
     proc = subprocess.Popen(_seqd("build", "ravdess", "--root", str(tree), "--out", str(out),
                                   "--shard-mb", "1", "--phones", "none", "-q", "-j", "2"),
                             env=env, start_new_session=True, stderr=subprocess.DEVNULL)
     workers = []
-    while proc.poll() is None:
-        try:
-            workers = psutil.Process(proc.pid).children() or workers
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    assert proc.wait() == -signal.SIGKILL and len(workers) == 2
-    _, alive = psutil.wait_procs(workers, timeout=10)
+    try:
+        while psutil.Process(proc.pid).status() != psutil.STATUS_STOPPED:
+            assert proc.poll() is None
+            time.sleep(0.05)
+        workers = psutil.Process(proc.pid).children()
+        assert len(workers) == 2
+    finally:
+        proc.kill()  # kill -9 of the parent
+    assert proc.wait() == -signal.SIGKILL
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    for p in alive:  # leave no process behind, even when the check fails
+        p.kill()
     assert not alive, f"workers outlived their parent: {alive}"
 
 

@@ -105,12 +105,34 @@ class MergeResult:
         frame = self.table()
         written = []
         if "csv" in formats:
-            frame.to_csv(out / "merged.csv", index=False)
+            spreadsheet_safe(frame).to_csv(out / "merged.csv", index=False)
             written.append(out / "merged.csv")
         if "parquet" in formats:
             frame.to_parquet(out / "merged.parquet", index=False)
             written.append(out / "merged.parquet")
         return written
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Cell starts a spreadsheet reads as a formula (OWASP, "CSV Injection")."""
+
+
+def spreadsheet_safe(frame):
+    """A copy of ``frame`` whose text cells cannot run as formulas when the CSV is opened.
+
+    Ids, labels and rater names come from curators' sheets; a cell such as ``=HYPERLINK(...)`` would
+    be evaluated by a spreadsheet program. As OWASP advises, such cells get a leading ``'`` (shown
+    by spreadsheets as the literal text). Only ``merged.csv`` is changed: ``merged.parquet`` keeps the
+    values exactly, and numeric columns (negative numbers) are left alone.
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    frame = frame.copy()
+    for col in frame.columns:
+        if not is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return frame
 
 
 def merge_all(votes: Mapping[str, Sequence[Vote]], project: Project, *,

@@ -2,10 +2,13 @@
 
 Templates use ``StrictUndefined`` (a missing value is an error, not an empty cell) and the HTML one is
 autoescaped: rater ids, labels and comments come from curators' sheets and must not become markup.
+The Markdown one escapes ``<``, ``>`` and ``&`` in every value for the same reason (Markdown renderers
+pass raw HTML through: an id such as ``<img onerror=...>`` would run in a viewer).
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import jinja2
@@ -27,9 +30,14 @@ def number(value, digits: int = 3) -> str:
     return f"{float(value):.{digits}f}"
 
 
+def _markdown_text(value):
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(asset_dir("annotations", "templates"))),
                              undefined=jinja2.StrictUndefined, autoescape=autoescape,
+                             finalize=None if autoescape else _markdown_text,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = number
     return env

@@ -10,6 +10,7 @@ error are left out of the votes; :meth:`Sheet.check` raises one error listing th
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +39,10 @@ class IssueKind:
     UNKNOWN_RATER = "unknown_rater"
     INCONSISTENT = "inconsistent_item"
     TOO_FEW_RATERS = "too_few_raters"
+    BAD_ENCODING = "bad_encoding"
+    EMPTY = "empty_sheet"
 
-    REJECT_REASON = {MALFORMED: RejectReason.MALFORMED_LINE, UNKNOWN_LABEL: RejectReason.UNKNOWN_LABEL,
+    REJECT_REASON = {BAD_ENCODING: RejectReason.BAD_ENCODING, EMPTY: RejectReason.MALFORMED_LINE,MALFORMED: RejectReason.MALFORMED_LINE, UNKNOWN_LABEL: RejectReason.UNKNOWN_LABEL,
                      OUT_OF_RANGE: RejectReason.INVALID_VALUE, DUPLICATE: RejectReason.DUPLICATE_ID,
                      UNKNOWN_RATER: RejectReason.INVALID_VALUE, INCONSISTENT: RejectReason.INVALID_VALUE,
                      TOO_FEW_RATERS: RejectReason.MISSING_METADATA}
@@ -123,9 +126,30 @@ class Sheet:
         return self
 
 
+def _decode(path: Path) -> tuple[str, dict[int, str]]:
+    """The sheet's text, and a message per line that is not UTF-8.
+
+    A sheet saved as Latin-1 or cp1252 (a spreadsheet's "CSV" default) is still read, with U+FFFD for
+    the bytes that are not UTF-8, so every other problem is reported too; each such line is an error
+    naming its line and the first byte that is not UTF-8.
+    """
+    raw = path.read_bytes()
+    bad: dict[int, str] = {}
+    for lineno, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # no guess of the encoding: on a few bytes detectors guess wrong (cp857 for Latin-1)
+            bad[lineno] = (f"not UTF-8: byte 0x{line[exc.start]:02x} at column {exc.start + 1}; save "
+                           f"the sheet as UTF-8 (\"CSV UTF-8\" in spreadsheet programs)")
+    return raw.decode("utf-8-sig", errors="replace"), bad
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | tuple[int, str]]:
     """(line, row) per data line; (line, message) for a line that cannot be split into the header's
-    columns. Parquet rows are numbered as lines of the same table exported with a header line."""
+    columns or is not UTF-8. A record that spans lines (a quoted cell with line breaks) is numbered
+    by its first line, where an editor shows it starting. Parquet rows are numbered as lines of the
+    same table exported with a header line."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -135,21 +159,35 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | tuple[int, str]]:
             yield i, {k: "" if v is None else str(v) for k, v in row.items()}
         return
     delimiter = "\t" if suffix in (".tsv", ".tab") else ","
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [h.strip() for h in header]
-        yield 1, {"__header__": "\t".join(header)}
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) != len(header):
-                yield reader.line_num, (f"expected {len(header)} fields ({', '.join(header)}), "
-                                        f"found {len(row)}")
-                continue
-            yield reader.line_num, dict(zip(header, (c.strip() for c in row)))
+    text, bad = _decode(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        yield 1, "empty sheet: no header line and no annotations"
+        return
+    if 1 in bad:
+        yield 1, bad[1]
+    header = [h.strip() for h in header]
+    yield 1, {"__header__": "\t".join(header)}
+    data_lines = 0
+    while True:
+        first = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            break
+        if not row or all(not c.strip() for c in row):
+            continue
+        data_lines += 1
+        spoilt = [bad[n] for n in range(first, reader.line_num + 1) if n in bad]
+        if spoilt:
+            yield first, spoilt[0]
+            continue
+        if len(row) != len(header):
+            yield first, (f"expected {len(header)} fields ({', '.join(header)}), found {len(row)}")
+            continue
+        yield first, dict(zip(header, (c.strip() for c in row)))
+    if not data_lines:
+        yield 2, "empty sheet: a header line and no annotations"
 
 
 def _check_header(columns: list[str], path: Path) -> list[Issue]:
@@ -180,11 +218,9 @@ def read_sheet(paths: Iterable[str | Path], project: Project) -> Sheet:
             raise AnnotationError(f"annotation file not found: {path}")
         file = str(path)
         columns: list[str] | None = None
-        try:
-            rows = list(_rows(path))
-        except UnicodeDecodeError as exc:
-            raise AnnotationError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path,
-                                  hint="save the sheet as UTF-8 (CSV UTF-8 in spreadsheet programs)") from exc
+        rows = list(_rows(path))
+        if not rows and path.suffix.lower() == ".parquet":
+            issues.append(Issue(IssueKind.EMPTY, "empty sheet: no annotations", file, None))
         for line, row in rows:
             if isinstance(row, dict) and "__header__" in row:
                 columns = row["__header__"].split("\t")
@@ -200,7 +236,9 @@ def read_sheet(paths: Iterable[str | Path], project: Project) -> Sheet:
                 if any("missing required" in i.message for i in header_issues):
                     break
             if isinstance(row, str):
-                issues.append(Issue(IssueKind.MALFORMED, row, file, line))
+                kind = (IssueKind.BAD_ENCODING if row.startswith("not UTF-8") else
+                        IssueKind.EMPTY if row.startswith("empty sheet") else IssueKind.MALFORMED)
+                issues.append(Issue(kind, row, file, line))
                 continue
             result = _parse_line(row, project, file, line)
             if isinstance(result, Issue):

@@ -12,7 +12,12 @@ Problems that make a file unusable raise :class:`AudioProblem` with a reason fro
 * ``missing_audio``: the file does not exist;
 * ``corrupt_audio``: libsndfile cannot open or decode it;
 * ``truncated_audio``: the header declares more data than the file holds (libsndfile reports it);
-* ``empty_audio``: shorter than :data:`MIN_DURATION` or digital silence throughout.
+* ``empty_audio``: shorter than :data:`MIN_DURATION` or digital silence throughout;
+* ``corrupt_audio`` also for a floating-point file with NaN or infinite samples (no rule turns them
+  into sound: libsndfile's conversion would make a NaN full-scale -1.0).
+
+Floating-point samples beyond [-1, 1] are clipped to full scale (what any conversion to PCM does) and
+the row carries a ``clipped`` warning with the number of samples, so the damage is never silent.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ..schema import RejectReason
 MIN_DURATION = 0.05
 """Seconds. No real utterance is shorter; CREMA-D's broken ``1076_MTI_SAD_XX`` is."""
 
+_FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
 _TRUNCATED = re.compile(r"^data : (\d+) \(should be (\d+)\)", re.MULTILINE)
 
 
@@ -42,6 +48,7 @@ class AudioProblem(AudioError):
 
     def __init__(self, reason: str, message: str, path: str | Path):
         self.reason = RejectReason.check(reason)
+        self.detail = message  # without the path: the rejection records it relative to the root
         super().__init__(message, file=path)
 
 
@@ -112,6 +119,14 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
                         f"truncated: header declares {declared} data bytes, file holds {present} "
                         f"({present / max(declared, 1):.0%})", path)
             data = fh.read(dtype="float32", always_2d=True)
+            if subtype in _FLOAT_SUBTYPES:
+                finite = np.isfinite(data)
+                if not finite.all():
+                    n_nan = int(np.isnan(data).sum())
+                    raise AudioProblem(
+                        RejectReason.CORRUPT_AUDIO,
+                        f"not finite: {n_nan} NaN and {int((~finite).sum()) - n_nan} infinite samples "
+                        f"in {subtype} audio", path)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioProblem(RejectReason.CORRUPT_AUDIO,
                            f"not a readable audio file ({_why(exc)})", path) from exc
@@ -119,6 +134,12 @@ def decode(path: str | Path, segment: tuple[float, float] | None = None) -> Deco
         raise AudioProblem(RejectReason.TRUNCATED_AUDIO,
                            f"truncated: header declares {frames} frames, decoded {data.shape[0]}", path)
     warnings: list[str] = []
+    if subtype in _FLOAT_SUBTYPES:
+        over = int(np.count_nonzero(np.abs(data) > 1.0))
+        if over:
+            np.clip(data, -1.0, 1.0, out=data)
+            warnings.append(f"clipped: {over} samples of the {subtype} source beyond [-1, 1] clipped "
+                            f"to full scale")
     if segment is not None:
         start, end = (int(round(t * rate)) for t in segment)
         if end > data.shape[0] + int(0.01 * rate):

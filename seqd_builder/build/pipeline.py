@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..checksums import file_sha256
 from ..corpora import get_adapter
-from ..corpora.base import has_bad_encoding, printable_path
+from ..corpora.base import has_bad_encoding, printable_path, printable_rejection
 from ..errors import BuildError, SeqdError, UnknownLabelError
 from ..phones.readers import read_label_file
 from ..audio import SAMPLING_RATE
@@ -54,6 +54,7 @@ from .audio import AudioProblem, decode
 from .faults import checkpoint
 from .fingerprint import describe_change, fingerprint as make_fingerprint, jsonable as _jsonable, save_stamps
 from .journal import Journal
+from .reports import REJECTED, combine_rejections, write_reports, write_skips
 from .lock import output_lock
 from .workers import die_with_parent
 from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
@@ -61,7 +62,6 @@ from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, 
 
 STAGING = ".seqd-build"
 MANIFEST = "manifest.json"
-REJECTED = "rejected.jsonl"
 BATCH_SIZE = 16
 """Utterances per worker task: enough to amortise the pool's per-task cost, few enough that a
 window of batches in flight stays a few tens of MB of audio."""
@@ -128,7 +128,7 @@ def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
     try:
         audio = decode(utt.audio_path, utt.segment)
     except AudioProblem as exc:
-        return ("rejected", exc.reason, str(exc))
+        return ("rejected", exc.reason, exc.detail)
     warnings = [_warning(w.split(":", 1)[0], utt, w) for w in audio.warnings]
     if utt.phone_labels is not None:
         try:
@@ -322,7 +322,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
             if isinstance(item, Rejection):
                 stream["items"] += (item.extra or {}).get("scope") != "annotation line"
                 if seq not in done_seqs:
-                    yield seq, _printable(item)
+                    yield seq, printable_rejection(item)
                 continue
             stream["items"] += 1
             if has_bad_encoding(item.native_id) or has_bad_encoding(item.source_file):
@@ -375,6 +375,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                 behind.submit(writer.add, table, index, split, utt_id, size,
                               {**meta, "source": adapter.rel(Path(task.audio_path))}, seq)
                 bar.update(1)
+                checkpoint("row")  # a row came back from the workers (tests stop the build here)
         behind.submit(writer.commit_all)
         behind.submit(journal.append, {"event": "done"})
         behind.drain()
@@ -400,8 +401,8 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     entry["sources"] = fp.sources
     entry["file_sha256"] = {f"data/{config}/{f}": file_sha256(data_dir / f)
                             for fs in files.values() for f in fs}
-    _write_reports(out, config, state, adapter.warning_records())
-    _write_skips(out, config, adapter.skipped())
+    write_reports(out, config, state, adapter.warning_records())
+    write_skips(out, config, adapter.skipped())
     checkpoint("reports")
     acc = entry["accounting"]
     if acc["written"] == 0:
@@ -511,53 +512,6 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
     }
 
 
-def _write_reports(out: Path, config: str, state, source_warnings: list[tuple[str, str]]) -> None:
-    reports = out / "reports" / config
-    reports.mkdir(parents=True, exist_ok=True)
-    with (reports / "source_warnings.jsonl").open("w", encoding="utf-8") as fh:
-        for kind, message in source_warnings:
-            fh.write(json.dumps({"kind": kind, "detail": message}, ensure_ascii=False) + "\n")
-    rejections = sorted(state.rejections, key=lambda r: r["seq"])
-    with (reports / REJECTED).open("w", encoding="utf-8") as fh:
-        for r in rejections:
-            fh.write(json.dumps({k: v for k, v in r.items() if k != "seq"}, ensure_ascii=False) + "\n")
-    with (reports / "warnings.jsonl").open("w", encoding="utf-8") as fh:
-        for shards in state.shards.values():
-            for shard in shards:
-                for meta in shard["meta"]:
-                    for w in meta["warnings"]:
-                        fh.write(json.dumps(w, ensure_ascii=False) + "\n")
-    (out / "checksums").mkdir(exist_ok=True)
-    with (out / "checksums" / f"{config}.sha256").open("w", encoding="utf-8") as fh:
-        for split in sorted(state.shards):
-            for shard in state.shards[split]:
-                for meta in shard["meta"]:
-                    fh.write(f"{meta['sha256']}  {meta['source']}\n")
-
-
-def _printable(rej: Rejection) -> Rejection:
-    """An adapter's rejection with its id and path as valid UTF-8 (a non-UTF-8 file name)."""
-    if not (has_bad_encoding(rej.id) or has_bad_encoding(rej.source_file)):
-        return rej
-    return dataclasses.replace(rej, id=printable_path(rej.id), source_file=printable_path(rej.source_file),
-                               reason=RejectReason.BAD_ENCODING,
-                               detail=f"file or folder name is not valid UTF-8; {rej.detail}")
-
-
-def _write_skips(out: Path, config: str, skips: list[dict[str, str]]) -> None:
-    with (out / "reports" / config / "skipped.jsonl").open("w", encoding="utf-8") as fh:
-        for s in skips:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
-
-
-def _combine_rejections(out: Path, configs: Iterable[str]) -> None:
-    with (out / REJECTED).open("w", encoding="utf-8") as dst:
-        for config in sorted(configs):
-            src = out / "reports" / config / REJECTED
-            if src.exists():
-                dst.write(src.read_text(encoding="utf-8"))
-
-
 def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | Path] | None = None,
           root: str | Path | None = None, workers: int = 1, phones: str | None = None,
           options: Mapping[str, Mapping[str, Any]] | None = None, force: bool = False,
@@ -590,7 +544,7 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
                                         options=(options or {}).get(name), force=force,
                                         max_shard_bytes=max_shard_bytes, progress=progress))
         manifest = _read_manifest(out)
-        _combine_rejections(out, manifest.get("configs", {}))
+        combine_rejections(out, manifest.get("configs", {}))
         from ..publish.card import write_card
 
         write_card(out, manifest)

@@ -16,6 +16,7 @@ that an interrupted build resumes exactly where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from abc import ABC, abstractmethod
@@ -26,7 +27,7 @@ from typing import ClassVar
 
 from ..errors import ConfigError, CorpusLayoutError
 from ..registry import Registry
-from ..schema import RawItem, Rejection
+from ..schema import RawItem, Rejection, RejectReason
 from .card import CorpusCard, load_card
 
 ADAPTERS: Registry[type[Adapter]] = Registry(
@@ -253,3 +254,12 @@ def has_bad_encoding(text: str) -> bool:
         return False
     except UnicodeEncodeError:
         return True
+
+
+def printable_rejection(rej: Rejection) -> Rejection:
+    """An adapter's rejection with its id and path as valid UTF-8 (a non-UTF-8 file name)."""
+    if not (has_bad_encoding(rej.id) or has_bad_encoding(rej.source_file)):
+        return rej
+    return dataclasses.replace(rej, id=printable_path(rej.id), source_file=printable_path(rej.source_file),
+                               reason=RejectReason.BAD_ENCODING,
+                               detail=f"file or folder name is not valid UTF-8; {rej.detail}")

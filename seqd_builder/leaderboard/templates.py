@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def md_escape(value: object) -> str:
     """``value`` as literal text inside a Markdown table cell (GitHub and Hugging Face flavour).
 
     HTML-significant characters become entities (Markdown passes raw HTML through), Markdown syntax
-    characters get a backslash, and line breaks become spaces (a break would end the table row).
+    characters get a backslash, line breaks become spaces (a break would end the table row), and
+    control, format and bidirectional characters are shown as ``<U+XXXX>`` (except the zero-width
+    joiners that Persian and Indic spelling need).
     """
     out = []
     for ch in "" if value is None else str(value):
@@ -38,6 +41,9 @@ def md_escape(value: object) -> str:
             out.append("\\" + ch)
         elif ch in "\r\n\t":
             out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\u200c\u200d":
+            # invisible or direction-changing: shown as its code point, so it cannot disguise a name
+            out.append(f"&lt;U+{ord(ch):04X}&gt;")
         else:
             out.append(ch)
     return "".join(out)

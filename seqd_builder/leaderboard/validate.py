@@ -47,6 +47,8 @@ AVERAGE_TOLERANCE = 1e-3
 _REASON_CHARS = 300
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 _MULTILINE_FIELDS = {"notes"}
+_JOINERS = {"\u200c", "\u200d"}
+"""Zero-width (non-)joiners: invisible, but part of correct spelling in Persian and Indic scripts."""
 
 
 def schema_path() -> Path:
@@ -173,6 +175,8 @@ def _bad_characters(path: tuple, text: str) -> str | None:
             return f"the control character U+{ord(ch):04X}"
         if ch in _BIDI:
             return f"the bidirectional control U+{ord(ch):04X} (it can disguise a name)"
+        if cat == "Cf" and ch not in _JOINERS:
+            return f"the invisible format character U+{ord(ch):04X} (it can disguise a name)"
     return None
 
 
