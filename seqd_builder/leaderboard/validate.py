@@ -24,13 +24,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from ..assets import asset_dir
+from ..benchmark.results import schema_reasons as _schema_reasons
+from ..benchmark.results import schema_path  # noqa: F401  (re-exported)
 from ..benchmark.tasks import Task, list_tasks, load_task
 from ..errors import SeqdError, SubmissionError
 from .metrics import load_metrics
@@ -47,17 +45,6 @@ AVERAGE_TOLERANCE = 1e-3
 _REASON_CHARS = 300
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 _MULTILINE_FIELDS = {"notes"}
-
-
-def schema_path() -> Path:
-    return asset_dir("benchmark", "schema") / "results.schema.json"
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _short(text: str) -> str:
@@ -178,8 +165,7 @@ def _bad_characters(path: tuple, text: str) -> str | None:
 
 def schema_reasons(data: Any) -> list[str]:
     """Every JSON Schema violation, as 'at /path: message', in document order."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_short(f"at {_pointer(e.absolute_path)}: {e.message}") for e in errors]
+    return [_short(r) for r in _schema_reasons(data)]
 
 
 def _summaries(data: dict) -> dict[str, dict]:
