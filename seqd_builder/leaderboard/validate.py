@@ -10,8 +10,10 @@ round, not one per attempt):
    collected with ``iter_errors``).
 3. **Meaning**: the task exists; primary metric, protocol and fold count are the task's; fold names are
    unique; every metric lies in its declared range (``leaderboard/metrics.yaml``); fold averages agree
-   with the folds and confusion matrices with the fold metrics; provenance is present; no string carries
-   control or bidirectional-override characters.
+   with the folds and confusion matrices with the fold metrics; provenance is present, and a result of
+   a working tree with uncommitted changes (``code_version`` ending in ``.dirty``) says why it is
+   filed anyway (``provenance.dirty_allowed``); no string carries control or bidirectional-override
+   characters.
 
 HTML/script in free-text fields is *not* a reason to refuse: it is data, and the renderer escapes it.
 """
@@ -307,6 +309,12 @@ def _confusion_reasons(i: int, fold: dict, task: Task) -> list[str]:
 
 def _provenance_reasons(data: dict) -> list[str]:
     reasons = []
+    provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
+    code = data.get("code_version")
+    if isinstance(code, str) and code.endswith(".dirty") and not provenance.get("dirty_allowed"):
+        reasons.append(f"code_version {_short(code)!r} comes from a working tree with uncommitted changes, "
+                       "so its commit cannot rerun it; commit and rerun, or file it with "
+                       "`seqd leaderboard submit --allow-dirty REASON` (the board then marks it)")
     for field in ("code_version", "model"):
         value = data.get(field)
         if isinstance(value, str) and not value.strip():
@@ -358,9 +366,18 @@ def check_result(data: Any) -> list[str]:
     return reasons
 
 
-def load_result(path: str | Path) -> dict:
-    """Read, parse and check one results.json; raise :class:`SubmissionError` with every reason."""
-    data = read_json(path)
+def allow_dirty_tree(data: Any, reason: str | None) -> Any:
+    """``data`` with ``provenance.dirty_allowed`` set to ``reason`` when it comes from a dirty tree."""
+    if reason and isinstance(data, dict) and str(data.get("code_version", "")).endswith(".dirty"):
+        provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {"kind": "run"}
+        data["provenance"] = {**provenance, "dirty_allowed": reason}
+    return data
+
+
+def load_result(path: str | Path, *, allow_dirty: str | None = None) -> dict:
+    """Read, parse and check one results.json; raise :class:`SubmissionError` with every reason.
+    ``allow_dirty`` (a reason) admits a result of a working tree with uncommitted changes."""
+    data = allow_dirty_tree(read_json(path), allow_dirty)
     reasons = check_result(data)
     if reasons:
         raise SubmissionError(f"{path} cannot go on the leaderboard ({len(reasons)} problem"
