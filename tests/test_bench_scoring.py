@@ -27,7 +27,7 @@ FILED = sorted((ROOT / "leaderboard" / "submissions").glob("*/*.json"))
 
 def test_importing_the_scoring_code_does_not_import_torch():
     code = ("import sys; import seqd_builder.benchmark.scoring, seqd_builder.benchmark.predictions, "
-            "seqd_builder.benchmark.rescore, seqd_builder.benchmark.compare; "
+            "seqd_builder.benchmark.rescore, seqd_builder.benchmark.compare, seqd_builder.benchmark.results; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'accelerate')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout.strip()

@@ -104,4 +104,8 @@ def canonical_json(obj: Any) -> str:
 
 
 def config_hash(cfg: dict) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(cfg).encode("utf-8")).hexdigest()
+    """Hash of the effective config: runtime options (feature cache, threads) are left out, so that
+    recording them never changes it (:func:`~seqd_builder.benchmark.provenance.effective_config`)."""
+    from .provenance import effective_config
+
+    return "sha256:" + hashlib.sha256(canonical_json(effective_config(cfg)).encode("utf-8")).hexdigest()

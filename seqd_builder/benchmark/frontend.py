@@ -80,5 +80,9 @@ def upstream_info(upstream: Upstream, layers: str) -> dict:
         params = getattr(upstream, "parameters", None)
     if callable(params):  # an nn.Module without the attribute: count its parameters
         params = sum(p.numel() for p in upstream.parameters())
-    return {"name": str(upstream.name), "frozen": bool(upstream.frozen), "layers": layers,
+    info = {"name": str(upstream.name), "frozen": bool(upstream.frozen), "layers": layers,
             "parameters": int(params) if params is not None else None}
+    sha = getattr(upstream, "weights_sha256", None)
+    if isinstance(sha, str) and len(sha) == 64:  # weights a rerun must load: recorded by content
+        info["weights_sha256"] = sha
+    return info

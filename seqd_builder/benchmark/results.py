@@ -1,4 +1,5 @@
-"""results.json: building it, validating it against the repository's JSON Schema, provenance fields."""
+"""results.json: its JSON Schema validator (the only one: the leaderboard's checks start from it) and
+provenance fields."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import subprocess
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-
-import torch
 
 from ..assets import asset_dir, repo_root
 from ..errors import SubmissionError
@@ -24,16 +23,30 @@ def load_schema() -> dict:
     return json.loads(schema_path().read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def schema_validator():
+    """The Draft 2020-12 validator of results.json (the schema itself checked once)."""
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(load_schema())
+    return Draft202012Validator(load_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _pointer(path) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "(top level)"
+
+
+def schema_reasons(data) -> list[str]:
+    """Every JSON Schema violation, as 'at /path: message', in document order."""
+    errors = sorted(schema_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"at {_pointer(e.absolute_path)}: {e.message}" for e in errors]
+
+
 def validate_results(results: dict) -> None:
     """Raise :class:`SubmissionError` listing every schema violation of ``results``."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load_schema(),
-                                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(results), key=lambda e: list(e.path))
-    if errors:
-        raise SubmissionError("results do not match benchmark/schema/results.schema.json",
-                              [f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors])
+    reasons = schema_reasons(results)
+    if reasons:
+        raise SubmissionError("results do not match benchmark/schema/results.schema.json", reasons)
 
 
 def code_version() -> str:
@@ -62,6 +75,8 @@ def cpu_name() -> str | None:
 
 
 def hardware(device) -> dict:
+    import torch
+
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {"device": str(device), "cpu": cpu_name(), "gpu": gpu, "torch": torch.__version__}
 

@@ -26,6 +26,7 @@ from . import recipe, scoring
 from .augment import SpecAugment, feature_stats, speed_perturb, utterance_stats
 from .config import config_hash, load_model_config
 from .data import FeatureDataset, PhoneVocab, TaskData, load_task_data
+from .folds import describe
 from .frontend import accepts_ids, load_upstream, trainable_module, upstream_info
 from .models import get_model_class
 from .models.base import ModelSpec, TrainStats
@@ -292,9 +293,8 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
         "protocol": {"name": protocol.name, "n_folds": len(chosen), "averaging": task.averaging[:200]},
         "primary_metric": task.primary_metric, "metrics": averaged, "folds": folds_json,
         "runtime_s": round(float(runtime), 3), "hardware": hardware(accelerator.device), "date": now_iso(),
-        "dataset": {"name": task.corpus, "synthetic": bool(task.synthetic),
-                    "fingerprint": str(getattr(data.dataset, "_fingerprint", ""))[:200]},
-        "notes": "; ".join(notes)[:2000],
+        "dataset": describe(task, data, data.folder),
+        "notes": "; ".join(notes)[:2000], "provenance": {"kind": "run"},
     }
     if submitter:
         result["submitter"] = submitter

@@ -104,4 +104,62 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{r['task']} / {r['model']} / seeds {', '.join(map(str, r['seeds']))}: "
                    f"{primary_summary(r)} → {out}")
 
+    @bench.command("folds", help="Write a task's folds (train / validation / test ids with label, speaker "
+                                 "and corpus) as JSONL and CSV, with the label set and the data's content "
+                                 "fingerprint, so any toolkit can train on exactly these folds.\n\n"
+                                 "Example: seqd bench folds emodb --data ./emodb-hf --out emodb-folds")
+    def folds(task: str = typer.Argument(..., help="task name (`seqd bench list`) or a task YAML path"),
+              data: Path = typer.Option(..., "--data", "-d", help="built dataset folder of the task's corpus"),
+              out: Path = typer.Option(..., "--out", "-o", help="folder to write the folds into")) -> None:
+        from ..benchmark.folds import export_folds
+
+        s = export_folds(task, data, out)
+        typer.echo(f"{s['task']}: {len(s['folds'])} folds of {s['dataset']['utterances']} utterances "
+                   f"({s['protocol']}) → {out} (data {s['dataset']['fingerprint'][:19]}…)")
+
+    @bench.command("score", help="Score predictions made by any toolkit on a task's folds; write "
+                                 "results.json (provenance: external).\n\n"
+                                 "PREDICTIONS is a CSV or JSONL file with one row per test utterance: id "
+                                 "(or key), fold, and pred (a class) and/or prob_<class> columns, or "
+                                 "pred_arousal/pred_valence/pred_dominance. Every problem is reported at "
+                                 "once and nothing is written unless the file is valid.\n\n"
+                                 "Example: seqd bench score emodb preds.csv --data ./emodb-hf --model "
+                                 "my-svm --description 'eGeMAPS + SVM' --out results/emodb-my-svm.json")
+    def score(task: str = typer.Argument(..., help="task name or task YAML path"),
+              predictions: Path = typer.Argument(..., help="predictions (.csv or .jsonl)"),
+              data: Path = typer.Option(..., "--data", "-d", help="built dataset folder of the task's corpus"),
+              model: str = typer.Option(..., "--model", "-m", help="model name shown on the board"),
+              out: Path = typer.Option(Path("results.json"), "--out", "-o", help="results.json to write"),
+              description: str = typer.Option("", "--description", help="what the model is"),
+              upstream: str = typer.Option(None, "--upstream", help="pretrained model it builds on"),
+              pretraining_data: str = typer.Option(None, "--pretraining-data",
+                                                   help="data the upstream was pretrained on"),
+              link: str = typer.Option(None, "--link", help="URL of the code or paper"),
+              submitter: str = typer.Option(None, "--submitter", help="name recorded in results.json"),
+              seed: list[int] = typer.Option(None, "--seed", help="training seed(s) used (repeatable)"),
+              cluster: str = typer.Option(None, "--cluster", help="'speaker': resample test speakers "
+                                                                  "for the interval")) -> None:
+        from ..benchmark.external import ExternalModel, score_predictions
+
+        declared = ExternalModel(name=model, description=description, upstream=upstream,
+                                 pretraining_data=pretraining_data, link=link, submitter=submitter,
+                                 seeds=tuple(seed) if seed else (0,))
+        r = score_predictions(task, predictions, data, declared, out=out,
+                              bootstrap={"cluster": cluster} if cluster else None)
+        typer.echo(f"{r['task']} / {r['model']} (external): {primary_summary(r)} over "
+                   f"{r['protocol']['n_folds']} folds → {out}")
+
+    @bench.command("rescore", help="Recompute the fold means and intervals of results.json files with "
+                                   "the current scoring code (from the run folder's predictions, or the "
+                                   "folds' confusion matrices); refuses a file whose fold metrics do not "
+                                   "reproduce.\n\nExample: seqd bench rescore results/*.json")
+    def rescore(results: list[Path] = typer.Argument(..., help="results.json files (rewritten in place)"),
+                cluster: str = typer.Option(None, "--cluster", help="'speaker': resample test speakers"),
+                dry_run: bool = typer.Option(False, "--dry-run", help="check and print, write nothing")) -> None:
+        from ..benchmark.rescore import rescore_file
+
+        for path in results:
+            r = rescore_file(path, write=not dry_run, cluster=cluster)
+            typer.echo(f"{path}: {primary_summary(r)}")
+
     app.add_typer(bench, name="bench")

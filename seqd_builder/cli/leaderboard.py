@@ -44,7 +44,11 @@ def register(app: typer.Typer) -> None:
                                                "<model>-<upstream>-<config hash> (one file only)."),
                submissions: Path | None = typer.Option(None, "--submissions", help=SUBMISSIONS_HELP),
                replace: bool = typer.Option(False, "--replace", help="Overwrite a different result "
-                                            "filed under the same name.")) -> None:
+                                            "filed under the same name."),
+               allow_dirty: str | None = typer.Option(None, "--allow-dirty", metavar="REASON",
+                                                      help="File a result of a working tree with "
+                                                           "uncommitted changes; the reason is recorded "
+                                                           "and the board marks the entry.")) -> None:
         """Validate results and file each under leaderboard/submissions/<task>/<name>.json.
 
         Every file is checked before any is filed; a rejected file gets every reason at once.
@@ -60,14 +64,14 @@ def register(app: typer.Typer) -> None:
         problems = []
         for path in results:
             try:
-                load_result(path)
+                load_result(path, allow_dirty=allow_dirty)
             except SubmissionError as exc:
                 problems.append(str(exc))
         if problems:
             raise SubmissionError("nothing was filed", problems,
                                   hint="fix every listed problem and submit again")
         for path in results:
-            target = submit_one(path, submissions, name=name, replace=replace)
+            target = submit_one(path, submissions, name=name, replace=replace, allow_dirty=allow_dirty)
             typer.echo(f"filed {path} as {target}")
 
     @group.command("render")

@@ -130,7 +130,8 @@ def run_demo(out: str | Path, *, size: str = "small", seed: int = 0, workers: in
 
         board = out / "leaderboard"
         for path in report.results:
-            submit(path, board / "submissions", replace=True)
+            submit(path, board / "submissions", replace=True,  # a local demo board, never the project's
+                   allow_dirty="seqd demo: synthetic walkthrough run from a development checkout")
         # render_site refuses a non-empty folder it did not write itself
         report.site = render_site(board / "submissions", board / "site")
         step("6 render leaderboard", t, str(report.site))

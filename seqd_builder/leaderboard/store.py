@@ -43,15 +43,17 @@ def serialise(data: dict) -> str:
 
 
 def submit(results_path: str | Path, submissions_dir: str | Path | None = None,
-           name: str | None = None, *, replace: bool = False) -> Path:
+           name: str | None = None, *, replace: bool = False, allow_dirty: str | None = None) -> Path:
     """Validate ``results_path`` and file it as ``<submissions_dir>/<task>/<name>.json``.
 
     ``name`` defaults to :func:`~seqd_builder.leaderboard.submission.derive_name`. Filing the same run
     (model, upstream, config hash, seeds) a second time under another name is refused; filing over an
-    existing, different file needs ``replace=True``. Returns the path written.
+    existing, different file needs ``replace=True``. A result of a working tree with uncommitted changes
+    is refused unless ``allow_dirty`` gives the reason to file it anyway (recorded, and shown as a mark).
+    Returns the path written.
     """
     submissions_dir = Path(submissions_dir) if submissions_dir is not None else default_submissions_dir()
-    data = load_result(results_path)
+    data = load_result(results_path, allow_dirty=allow_dirty)
     name = check_name(name) if name is not None else derive_name(data)
     entry = Submission(name=name, task=data["task"], data=data)
     task_dir = submissions_dir / entry.task

@@ -10,8 +10,10 @@ round, not one per attempt):
    collected with ``iter_errors``).
 3. **Meaning**: the task exists; primary metric, protocol and fold count are the task's; fold names are
    unique; every metric lies in its declared range (``leaderboard/metrics.yaml``); fold averages agree
-   with the folds and confusion matrices with the fold metrics; provenance is present; no string carries
-   control or bidirectional-override characters.
+   with the folds and confusion matrices with the fold metrics; provenance is present, and a result of
+   a working tree with uncommitted changes (``code_version`` ending in ``.dirty``) says why it is
+   filed anyway (``provenance.dirty_allowed``); no string carries control or bidirectional-override
+   characters.
 
 HTML/script in free-text fields is *not* a reason to refuse: it is data, and the renderer escapes it.
 """
@@ -24,13 +26,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from ..assets import asset_dir
+from ..benchmark.results import schema_reasons as _schema_reasons
+from ..benchmark.results import schema_path  # noqa: F401  (re-exported)
 from ..benchmark.tasks import Task, list_tasks, load_task
 from ..errors import SeqdError, SubmissionError
 from .metrics import load_metrics
@@ -49,17 +49,6 @@ _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E
 _MULTILINE_FIELDS = {"notes"}
 _JOINERS = {"\u200c", "\u200d"}
 """Zero-width (non-)joiners: invisible, but part of correct spelling in Persian and Indic scripts."""
-
-
-def schema_path() -> Path:
-    return asset_dir("benchmark", "schema") / "results.schema.json"
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _short(text: str) -> str:
@@ -182,8 +171,7 @@ def _bad_characters(path: tuple, text: str) -> str | None:
 
 def schema_reasons(data: Any) -> list[str]:
     """Every JSON Schema violation, as 'at /path: message', in document order."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_short(f"at {_pointer(e.absolute_path)}: {e.message}") for e in errors]
+    return [_short(r) for r in _schema_reasons(data)]
 
 
 def _summaries(data: dict) -> dict[str, dict]:
@@ -325,6 +313,12 @@ def _confusion_reasons(i: int, fold: dict, task: Task) -> list[str]:
 
 def _provenance_reasons(data: dict) -> list[str]:
     reasons = []
+    provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
+    code = data.get("code_version")
+    if isinstance(code, str) and code.endswith(".dirty") and not provenance.get("dirty_allowed"):
+        reasons.append(f"code_version {_short(code)!r} comes from a working tree with uncommitted changes, "
+                       "so its commit cannot rerun it; commit and rerun, or file it with "
+                       "`seqd leaderboard submit --allow-dirty REASON` (the board then marks it)")
     for field in ("code_version", "model"):
         value = data.get(field)
         if isinstance(value, str) and not value.strip():
@@ -376,9 +370,18 @@ def check_result(data: Any) -> list[str]:
     return reasons
 
 
-def load_result(path: str | Path) -> dict:
-    """Read, parse and check one results.json; raise :class:`SubmissionError` with every reason."""
-    data = read_json(path)
+def allow_dirty_tree(data: Any, reason: str | None) -> Any:
+    """``data`` with ``provenance.dirty_allowed`` set to ``reason`` when it comes from a dirty tree."""
+    if reason and isinstance(data, dict) and str(data.get("code_version", "")).endswith(".dirty"):
+        provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {"kind": "run"}
+        data["provenance"] = {**provenance, "dirty_allowed": reason}
+    return data
+
+
+def load_result(path: str | Path, *, allow_dirty: str | None = None) -> dict:
+    """Read, parse and check one results.json; raise :class:`SubmissionError` with every reason.
+    ``allow_dirty`` (a reason) admits a result of a working tree with uncommitted changes."""
+    data = allow_dirty_tree(read_json(path), allow_dirty)
     reasons = check_result(data)
     if reasons:
         raise SubmissionError(f"{path} cannot go on the leaderboard ({len(reasons)} problem"

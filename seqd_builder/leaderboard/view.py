@@ -64,6 +64,27 @@ def _fold_view(data: dict, first: list[str]) -> dict:
     }
 
 
+def badges(data: dict) -> list[dict]:
+    """Marks a reader must see beside the model: predictions made elsewhere, code that its commit
+    cannot rerun, a result on part of a corpus."""
+    out = []
+    provenance = data.get("provenance") or {}
+    if provenance.get("kind") == "external":
+        out.append({"cls": "external", "text": "external",
+                    "title": "predictions made outside seqd-builder and scored by `seqd bench score`; "
+                             "the model is described as its submitter declares it"})
+    if str(data.get("code_version", "")).endswith(".dirty"):
+        out.append({"cls": "dirty", "text": "uncommitted code",
+                    "title": "run from a working tree with uncommitted changes: "
+                             + str(provenance.get("dirty_allowed", ""))})
+    dataset = data.get("dataset") or {}
+    if dataset.get("partial"):
+        have, full = dataset.get("corpus_utterances"), dataset.get("published_utterances")
+        out.append({"cls": "partial", "text": f"{have} of {full} utterances" if have and full else "partial",
+                    "title": "computed on part of the corpus: not comparable with results on all of it"})
+    return out
+
+
 def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dict:
     s, data = row.submission, row.submission.data
     upstream = data["upstream"]
@@ -110,6 +131,7 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
         "dataset": (data.get("dataset") or {}).get("name", ""),
         "notes": data.get("notes", ""),
         "synthetic": s.synthetic,
+        "badges": badges(data),
     }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...checksums import file_sha256
 from ...errors import ConfigError, MissingToolError
 from . import register
 from .base import SAMPLE_RATE, Upstream, pad_stack
@@ -69,8 +70,13 @@ class CT2WhisperUpstream(Upstream):
         self.name = f"ct2-whisper:{model}"
         self.frozen, self.cacheable, self.num_layers = True, True, 1
         self.parameters = ENCODER_PARAMETERS.get(model)
+        # the sidecar is written when the weights are assembled and checked; a model folder from
+        # elsewhere is hashed here, so every result names the weights it ran with
         self._sha = ((self.model_dir / "model.bin.sha256").read_text().strip()
-                     if (self.model_dir / "model.bin.sha256").is_file() else None)
+                     if (self.model_dir / "model.bin.sha256").is_file()
+                     else file_sha256(self.model_dir / "model.bin") if (self.model_dir / "model.bin").is_file()
+                     else None)
+        self.weights_sha256 = self._sha
         self.dim = ENCODER_DIM.get(model) or self._probe_dim()
 
     def _probe_dim(self) -> int:

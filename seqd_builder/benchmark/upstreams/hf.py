@@ -36,7 +36,7 @@ def _weights_fingerprint(path: Path) -> str:
     digest = hashlib.sha256()
     for name in sorted(p.name for p in path.iterdir() if p.name.startswith(("model", "pytorch_model"))):
         update_from_file(digest, path / name)
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
 
 
 def parse_layers(layers: str | list[int] | tuple[int, ...], available: int) -> list[int]:
@@ -95,7 +95,9 @@ class HFUpstream(Upstream):
         self.frame_rate = 50.0
         self._group_norm = (not self.is_whisper
                             and getattr(encoder.config, "feat_extract_norm", "layer") == "group")
-        self._fingerprint = (_weights_fingerprint(Path(self.source)) if Path(self.source).is_dir()
+        self.weights_sha256 = (_weights_fingerprint(Path(self.source)) if Path(self.source).is_dir()
+                               else None)
+        self._fingerprint = (self.weights_sha256[:16] if self.weights_sha256
                              else getattr(encoder.config, "_commit_hash", None) or "hub")
         if self.frozen:
             encoder.eval()
