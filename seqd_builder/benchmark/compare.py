@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import SubmissionError
 from ..schema import DIMENSIONS
 from . import metrics as M
+from .runfolder import run_folder
 
 #: metrics this module can recompute from predictions.csv
 COMPARABLE = M.CLASSIFICATION + M.REGRESSION
@@ -80,7 +81,7 @@ def load_run(path: str | Path) -> Run:
     except json.JSONDecodeError as e:
         raise SubmissionError(f"{path} is not JSON ({e.msg})", line=e.lineno, file=path) from None
     folds = tuple(f["fold"] for f in results.get("folds", []))
-    run_dir = path.with_suffix("")
+    run_dir = run_folder(path)
     tables, missing = [], []
     for fold in folds:
         csv = run_dir / "folds" / fold / "predictions.csv"
