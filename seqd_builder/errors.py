@@ -117,5 +117,9 @@ class SubmissionError(SeqdError, ValueError):
         super().__init__(body, **kwargs)
 
 
+class HubError(SeqdError, ConnectionError):
+    """The Hugging Face Hub could not be reached, or refused a request (token, rights, repository)."""
+
+
 class MissingToolError(SeqdError, RuntimeError):
     """An optional external tool (Montreal Forced Aligner, Chromium, Whisper weights) is absent."""

@@ -1,5 +1,6 @@
 """Publishing to the Hub (code path, with a recording stand-in for HfApi) and card protocols."""
 
+import importlib
 import json
 
 import numpy as np
@@ -48,6 +49,46 @@ def test_restricted_corpora_need_private_and_rights(tmp_path):
     api = RecordingApi()
     push(folder, "org/ds", private=True, allow_restricted=True, api=api)
     assert api.calls[0][2]["private"] is True
+
+
+def test_hub_errors_become_one_message_with_a_hint(tmp_path, capsys, monkeypatch):
+    """No network, a refused token: the library's errors, translated at our boundary."""
+    from huggingface_hub import HfApi
+    from huggingface_hub import errors as hub
+
+    from seqd_builder.cli import main
+    from seqd_builder.errors import HubError
+
+    folder = _folder(tmp_path, "allowed")
+    # the real client against a loopback port nobody listens on: what "no network" raises
+    with pytest.raises(HubError, match="cannot reach the Hugging Face Hub to push 'org/ds'") as e:
+        push(folder, "org/ds", api=HfApi(token="hf_x", endpoint="http://127.0.0.1:9"))
+    assert "network" in e.value.hint
+
+    class Refusing(RecordingApi):
+        def create_repo(self, repo_id, **kw):
+            client = importlib.import_module(hub.Response.__module__.split(".")[0])  # the hub's HTTP client
+            response = hub.Response(401, request=client.Request("POST", "https://hub/api/repos/create"))
+            raise hub.HfHubHTTPError("401 Client Error: Unauthorized for url: https://hub/api",
+                                     response=response)
+    with pytest.raises(HubError, match=r"refused 'org/ds' \(HTTP 401\)") as e:
+        push(folder, "org/ds", api=Refusing())
+    assert "hf auth login" in e.value.hint
+
+    class Offline(RecordingApi):
+        def upload_folder(self, **kw):
+            raise hub.OfflineModeIsEnabled("Cannot reach https://huggingface.co: offline mode is enabled")
+    with pytest.raises(HubError, match="offline mode"):
+        push(folder, "org/ds", api=Offline())
+
+    # through the command: one error line and a hint, exit 2 (the real HfApi, pointed at loopback)
+    orig = HfApi.__init__
+    monkeypatch.setattr(HfApi, "__init__", lambda self, *a, **kw: orig(
+        self, *a, **{**kw, "endpoint": "http://127.0.0.1:9"}))
+    assert main(["push", str(folder), "org/ds", "--token", "hf_x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the Hugging Face Hub") and "Traceback" not in err
+    assert "hint: check the network connection" in err
 
 
 def test_ravdess_folds_are_speaker_disjoint_and_cover_everyone():

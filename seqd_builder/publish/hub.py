@@ -8,10 +8,11 @@ right to (``allow_restricted``): the licence decides, not the user's haste.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
-from ..errors import BuildError, ConfigError
+from ..errors import BuildError, ConfigError, HubError
 
 IGNORE = [".seqd-build/**", "*.tmp", "*.linking"]
 
@@ -42,7 +43,39 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, allow_restr
         from huggingface_hub import HfApi
 
         api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
-                             revision=revision, commit_message=commit_message, ignore_patterns=IGNORE)
+    with hub_errors_translated(repo_id):
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type="dataset",
+                                 revision=revision, commit_message=commit_message, ignore_patterns=IGNORE)
     return str(getattr(info, "commit_url", info))
+
+
+@contextlib.contextmanager
+def hub_errors_translated(repo_id: str):
+    """huggingface_hub's errors as :class:`~seqd_builder.errors.HubError` with the next step to take.
+
+    The hub raises its own ``HfHubHTTPError`` for an answer with an error status, and its HTTP client's
+    errors (a subclass of the same base, which ``huggingface_hub.errors`` re-exports as ``HTTPError``)
+    when there is no answer at all; which client that is changes between hub releases, so the base is
+    taken from the hub rather than imported from the client.
+    """
+    from huggingface_hub import errors as hub
+
+    transport = getattr(hub, "HTTPError", hub.HfHubHTTPError.__mro__[1])
+    try:
+        yield
+    except hub.HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if status in (401, 403):
+            raise HubError(f"the Hub refused {repo_id!r} (HTTP {status}): {first}",
+                           hint="log in with `hf auth login`, or pass a token with write access "
+                                "(--token or HF_TOKEN)") from None
+        raise HubError(f"the Hub answered HTTP {status} for {repo_id!r}: {first}",
+                       hint="check the repository id and your rights on it; rerunning uploads only "
+                            "what is missing") from None
+    except (hub.OfflineModeIsEnabled, ConnectionError, TimeoutError, transport) as exc:
+        raise HubError(f"cannot reach the Hugging Face Hub to push {repo_id!r}: "
+                       f"{type(exc).__name__}: {exc}",
+                       hint="check the network connection (and HF_ENDPOINT / HF_HUB_OFFLINE), then "
+                            "run the same command again") from None
