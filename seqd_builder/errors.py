@@ -9,6 +9,7 @@ derives from the matching built-in exception, so ``except ValueError`` in user c
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -63,13 +64,30 @@ class CorpusLayoutError(SeqdError, FileNotFoundError):
             hint=hint or f"point --root at the folder that holds the {corpus} distribution as unpacked")
 
 
+def _closest(value: str, choices: list[str]) -> str | None:
+    """The choice a typo most likely meant (``crema-d`` → ``crema_d``), or None when none is close.
+
+    Compared case- and separator-insensitively first, since that is the commonest slip with names.
+    """
+    def norm(s: str) -> str:
+        return s.lower().replace("-", "_").replace(" ", "_")
+
+    exact = [c for c in choices if norm(c) == norm(value)]
+    if exact:
+        return exact[0]
+    near = difflib.get_close_matches(norm(value), [norm(c) for c in choices], n=1, cutoff=0.7)
+    return next((c for c in choices if near and norm(c) == near[0]), None)
+
+
 class UnknownLabelError(SeqdError, ValueError):
     """A label that the corpus card does not map. Names the value and the valid choices."""
 
     def __init__(self, kind: str, value: object, choices: Iterable[object], *,
                  file: str | Path | None = None, line: int | None = None, hint: str | None = None):
         self.kind, self.value, self.choices = kind, value, sorted(map(str, choices))
-        super().__init__(f"unknown {kind} {value!r}; valid: {', '.join(self.choices)}",
+        self.suggestion = _closest(str(value), self.choices)
+        maybe = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(f"unknown {kind} {value!r}; valid: {', '.join(self.choices)}{maybe}",
                          file=file, line=line,
                          hint=hint or "fix the source or add the label to the corpus card's map")
 
@@ -97,6 +115,10 @@ class SubmissionError(SeqdError, ValueError):
         self.reasons = list(reasons)
         body = message if not self.reasons else message + ":\n  - " + "\n  - ".join(self.reasons)
         super().__init__(body, **kwargs)
+
+
+class HubError(SeqdError, ConnectionError):
+    """The Hugging Face Hub could not be reached, or refused a request (token, rights, repository)."""
 
 
 class MissingToolError(SeqdError, RuntimeError):

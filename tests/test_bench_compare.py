@@ -10,6 +10,7 @@ import pytest
 
 from seqd_builder.benchmark import metrics as M
 from seqd_builder.benchmark.compare import compare_runs, format_comparison, load_run
+from seqd_builder.benchmark.runfolder import run_folder
 from seqd_builder.benchmark.runner import run_task
 from seqd_builder.errors import SubmissionError
 
@@ -133,7 +134,7 @@ def test_runs_that_cannot_be_paired_are_refused_with_the_reason(tmp_path):
     (tmp_path / "bare.json").write_text((tmp_path / "a.json").read_text())
     with pytest.raises(SubmissionError, match="predictions missing for 1 of 1 folds") as e:
         load_run(tmp_path / "bare.json")
-    assert "bare/folds/03/predictions.csv" in e.value.reasons[0] and "rerun" in e.value.hint
+    assert "bare.run/folds/03/predictions.csv" in e.value.reasons[0] and "rerun" in e.value.hint
 
 
 def test_cli_compare(tmp_path, capsys):
@@ -166,14 +167,14 @@ def test_seed_ensemble_averages_probabilities_of_seed_runs_only(tmp_path, capsys
         outs.append(out)
     ens = tmp_path / "ens.json"
     assert main(["bench", "ensemble", *map(str, outs), "--out", str(ens)]) == 0
-    assert "seeds 0, 1, 2: ua = " in capsys.readouterr().out
+    assert "seeds 0, 1, 2: UA = " in capsys.readouterr().out
     r = json.loads(ens.read_text())
     validate_results(r)
     assert r["seeds"] == [0, 1, 2] and r["config"]["ensemble"]["members"] == ["s0.json", "s1.json", "s2.json"]
     assert "seed" not in r["config"]["training"] and r["model"] == "baseline"
     # the ensemble's probabilities are the members' mean, its prediction their argmax
-    member = [pd.read_csv(o.with_suffix("") / "folds" / "03" / "predictions.csv").set_index("id") for o in outs]
-    got = pd.read_csv(ens.with_suffix("") / "folds" / "03" / "predictions.csv").set_index("id")
+    member = [pd.read_csv(run_folder(o) / "folds" / "03" / "predictions.csv").set_index("id") for o in outs]
+    got = pd.read_csv(run_folder(ens) / "folds" / "03" / "predictions.csv").set_index("id")
     probs = [c for c in got.columns if c.startswith("prob_")]
     assert len(probs) == 7
     mean = sum(m.loc[got.index, probs].to_numpy() for m in member) / 3

@@ -13,8 +13,9 @@ from safetensors.torch import load_file
 
 from seqd_builder.benchmark import runner as runner_mod
 from seqd_builder.benchmark.results import load_schema, validate_results
+from seqd_builder.benchmark.runfolder import run_folder
 from seqd_builder.benchmark.runner import run_task
-from seqd_builder.errors import BuildError, ProtocolError, SubmissionError
+from seqd_builder.errors import BuildError, ConfigError, ProtocolError, SubmissionError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_helpers import (  # noqa: E402, F401
@@ -51,10 +52,10 @@ def test_results_follow_the_schema_and_write_predictions(emodb_like, tmp_path):
     ua = r["metrics"]["ua"]
     assert ua["mean"] == pytest.approx(sum(f["metrics"]["ua"] for f in r["folds"]) / 2)
     assert ua["ci95"][0] <= ua["ci95"][1]
-    pred = pd.read_csv(out.with_suffix("") / "folds" / "03" / "predictions.csv")
+    pred = pd.read_csv(run_folder(out) / "folds" / "03" / "predictions.csv")
     assert len(pred) == 14 and {"id", "speaker", "truth", "pred", "prob_angry"} <= set(pred.columns)
     assert (pred["speaker"] == "emodb/03").all()
-    state = load_file(out.with_suffix("") / "folds" / "03" / "model.safetensors")
+    state = load_file(run_folder(out) / "folds" / "03" / "model.safetensors")
     assert "input.mean" in state and state["input.layers.weights"].shape == (2,)
     broken = dict(r, config_hash="md5:x")
     with pytest.raises(SubmissionError, match="config_hash"):
@@ -68,8 +69,8 @@ def test_same_seed_same_numbers_and_resume(emodb_like, tmp_path, monkeypatch):
     a = run_task("emodb", "baseline", emodb_like, out=tmp_path / "a.json", **kw)
     b = run_task("emodb", "baseline", emodb_like, out=tmp_path / "b.json", **kw)
     assert a["folds"] == b["folds"] and a["metrics"] == b["metrics"] and a["config_hash"] == b["config_hash"]
-    pa = pd.read_csv(tmp_path / "a" / "folds" / "09" / "predictions.csv")
-    pb = pd.read_csv(tmp_path / "b" / "folds" / "09" / "predictions.csv")
+    pa = pd.read_csv(run_folder(tmp_path / "a.json") / "folds" / "09" / "predictions.csv")
+    pb = pd.read_csv(run_folder(tmp_path / "b.json") / "folds" / "09" / "predictions.csv")
     pd.testing.assert_frame_equal(pa, pb)
     c = run_task("emodb", "baseline", emodb_like, out=tmp_path / "c.json", seed=1, **kw)
     assert c["seeds"] == [1] and c["config_hash"] != a["config_hash"]
@@ -80,9 +81,30 @@ def test_same_seed_same_numbers_and_resume(emodb_like, tmp_path, monkeypatch):
     monkeypatch.setattr(runner_mod, "train_fold", no_training)
     again = run_task("emodb", "baseline", emodb_like, out=tmp_path / "a.json", **kw)
     assert again["folds"] == a["folds"] and again["metrics"] == a["metrics"]
-    with pytest.raises(BuildError, match="was made with config"):
+    with pytest.raises(BuildError, match="finished folds of config"):
         run_task("emodb", "baseline", emodb_like, out=tmp_path / "a.json", seed=7,
                  **{k: v for k, v in kw.items()})
+
+
+def test_a_failed_run_leaves_nothing_that_blocks_the_next(emodb_like, tmp_path, monkeypatch):
+    """The default ``--out results.json`` keeps its folds in ``results.run/``, not in ``results/``."""
+    out = tmp_path / "results.json"
+    kw = dict(upstream=TinyFbank(), config_overrides=FAST, folds=["12"], progress=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="holds no dataset.*EmptyDatasetError"):
+        run_task("emodb", "baseline", empty, out=out, **kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]  # refused before writing anything
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed in training")
+    monkeypatch.setattr(runner_mod, "train_fold", crash)
+    with pytest.raises(RuntimeError):
+        run_task("emodb", "baseline", emodb_like, out=out, seed=3, **kw)
+    assert run_folder(out) == tmp_path / "results.run" and (run_folder(out) / "config.json").is_file()
+    monkeypatch.undo()
+    r = run_task("emodb", "baseline", emodb_like, out=out, seed=4, **kw)  # another config takes over
+    assert r["seeds"] == [4] and not (tmp_path / "results").exists()
 
 
 def test_refit_trains_again_on_train_and_validation(emodb_like, tmp_path, monkeypatch):
@@ -97,7 +119,7 @@ def test_refit_trains_again_on_train_and_validation(emodb_like, tmp_path, monkey
     cfg = {**FAST, "training": {**FAST["training"], "epochs": 3, "min_epochs": 2, "refit": True}}
     r = run_task("emodb", "baseline", emodb_like, upstream=TinyFbank(), out=tmp_path / "r.json",
                  config_overrides=cfg, folds=["12"], progress=False)
-    saved = json.loads((tmp_path / "r" / "folds" / "12" / "result.json").read_text())
+    saved = json.loads((run_folder(tmp_path / "r.json") / "folds" / "12" / "result.json").read_text())
     best = saved["selection"]["best_epoch"]
     # selection on 112 training rows with 14 validation rows, then 126 rows without validation
     assert calls == [(112, 14, 3), (126, None, max(best + 1, 2))]
@@ -130,7 +152,7 @@ def test_speaker_overlap_is_refused_before_training(emodb_like, tmp_path, monkey
     with pytest.raises(ProtocolError, match="speaker-independent"):
         run_task("emodb", "baseline", emodb_like, upstream=TinyFbank(), out=tmp_path / "r.json",
                  config_overrides=FAST, progress=False)
-    assert not (tmp_path / "r" / "folds").exists()
+    assert not (run_folder(tmp_path / "r.json") / "folds").exists()
 
 
 @pytest.mark.slow
@@ -143,7 +165,7 @@ def test_speecheq_learns_with_its_auxiliary_heads(emodb_like, tmp_path):
     m = r["folds"][0]["metrics"]
     assert m["ua"] > 0.3, m  # chance is 1/7
     assert {"gender_ua", "per"} <= set(m)
-    saved = json.loads((tmp_path / "s" / "folds" / "10" / "result.json").read_text())
+    saved = json.loads((run_folder(tmp_path / "s.json") / "folds" / "10" / "result.json").read_text())
     assert saved["active_heads"] == ["phones", "gender"] and len(saved["history"]) >= 1
 
 
@@ -176,4 +198,7 @@ def test_cli_run_with_the_package_fbank(emodb_like, tmp_path, capsys):
     r = json.loads(out.read_text())
     validate_results(r)
     assert r["upstream"]["name"].startswith("fbank") and r["config"]["upstream"]["spec"] == "fbank"
-    assert "ua = " in capsys.readouterr().out
+    captured = capsys.readouterr()
+    # shown as the pages show it: percent with one decimal (results.json keeps the fraction)
+    assert f"UA = {100 * r['metrics']['ua']['mean']:.1f} %" in captured.out
+    assert "torch CPU threads: 1" in captured.out

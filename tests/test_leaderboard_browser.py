@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from seqd_builder.leaderboard import render_site, submit
-from seqd_builder.leaderboard.testing import make_result, task_assets
+from seqd_builder.leaderboard.testing import crowded_results, make_result, task_assets
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -117,10 +117,10 @@ def test_task_page_shows_tables_and_plots_and_runs_no_submitted_script(browser, 
     assert page.locator("table#board tbody.entry").count() == 3
     headers = page.locator("table#board thead th").all_inner_texts()
     assert headers[:4] == ["#", "model", "upstream", "UA ↑"]
-    assert page.locator("table#board tbody.entry").first.locator("td.model").inner_text() == "speecheq"
+    assert page.locator("table#board tbody.entry").first.locator("td.model .name").inner_text() == "speecheq"
 
     # Submitted markup is shown as text, and nothing of it became an element or ran.
-    models = page.locator("table#board td.model").all_inner_texts()
+    models = page.locator("table#board td.model .name").all_inner_texts()
     assert SCRIPT_MODEL in models
     assert any(IMG_UPSTREAM in t for t in page.locator("table#board td.upstream").all_inner_texts())
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -177,4 +177,55 @@ def test_site_works_from_the_file_system(browser, site):
         == "collapse"
     assert page.evaluate("document.querySelector('figure.plot img').naturalWidth") > 200
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """A site whose RAVDESS-like board has 19 entries (long names, a seed ensemble beside its single
+    seed, five upstream sizes)."""
+    tmp = tmp_path_factory.mktemp("crowded")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEQD_ASSETS", str(task_assets(tmp / "assets")))
+        for i, data in enumerate(crowded_results("emodb")):
+            src = tmp / f"run{i}.json"
+            src.write_text(json.dumps(data), encoding="utf-8")
+            submit(src, tmp / "submissions")
+        render_site(tmp / "submissions", tmp / "site")
+    return tmp / "site"
+
+
+# every line box of an element: one box per line it occupies
+_LINES = "els => els.map(e => { const r = document.createRange(); r.selectNodeContents(e);" \
+         " return new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size; })"
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_many_entries_read_well_wide_and_on_a_phone(browser, crowded, tmp_path, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((crowded / "emodb.html").as_uri())
+    assert page.locator("table#board tbody.entry").count() == 19
+    # no model name and no config · result pair wraps onto a second line
+    assert set(page.eval_on_selector_all("table#board td.model .name", _LINES)) == {1}
+    assert set(page.eval_on_selector_all("table#board td.links", _LINES)) == {1}
+    # a seed ensemble and a single seed of the same config read differently
+    ens = page.locator("table#board tbody.entry", has=page.locator(".ensemble-badge"))
+    assert ens.count() == 1 and ens.locator(".ensemble-badge").inner_text() == "ensemble of 3 seeds"
+    single = page.locator("table#board tbody.entry", has_text="speecheq_stats").filter(
+        has_not=page.locator(".ensemble-badge")).filter(has=page.locator("td.upstream", has_text="ct2-whisper"))
+    assert "seed " in single.first.locator(".seeds").inner_text()
+    # the page never scrolls sideways; the table does, inside its box, on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    fits = page.evaluate("(() => { const s = document.querySelector('.scroll');"
+                         " return s.scrollWidth <= s.clientWidth; })()")
+    assert fits == (width >= 1400)
+    if width < 1400:  # on a phone the metrics are one sideways scroll of the table away
+        page.locator("table#board td.primary").first.scroll_into_view_if_needed()
+        box = page.locator("table#board td.primary").first.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width
+    # every plot decoded, drawn at its natural width or scaled down to the page, never wider
+    sizes = page.evaluate("Array.from(document.querySelectorAll('figure.plot img'))"
+                          ".map(i => [i.naturalWidth, i.getBoundingClientRect().right])")
+    assert len(sizes) == 3 and all(nat > 200 and right <= width for nat, right in sizes)
+    _screenshot(page, f"leaderboard-crowded-{width}.png", tmp_path)
     page.close()

@@ -145,3 +145,46 @@ def test_private_asked_for_an_existing_public_repository_is_refused(built, hub):
         push(built, "org/public", private=True, token="hf_x")
     push(built, "org/public", token="hf_x")  # public data to a public repository: fine
     assert [c[0] for c in hub.commits] == ["org/public"]
+
+
+def test_hub_errors_become_one_message_with_a_hint(built, capsys, monkeypatch):
+    """No network, a refused token: the library's errors, translated at our boundary."""
+    import importlib
+
+    from huggingface_hub import errors as hub_errors
+
+    from seqd_builder.cli import main
+    from seqd_builder.errors import HubError
+
+    # the real client against a loopback port nobody listens on: what "no network" raises
+    with pytest.raises(HubError, match="cannot reach the Hugging Face Hub to push 'org/ds'") as e:
+        push(built, "org/ds", api=HfApi(token="hf_x", endpoint="http://127.0.0.1:9"))
+    assert "network" in e.value.hint
+
+    class Refusing:
+        def create_repo(self, repo_id, **kw):
+            client = importlib.import_module(hub_errors.Response.__module__.split(".")[0])
+            response = hub_errors.Response(401, request=client.Request("POST", "https://hub/api/repos/create"))
+            raise hub_errors.HfHubHTTPError("401 Client Error: Unauthorized for url: https://hub/api",
+                                            response=response)
+    with pytest.raises(HubError, match=r"refused 'org/ds' \(HTTP 401\)") as e:
+        push(built, "org/ds", api=Refusing())
+    assert "hf auth login" in e.value.hint
+
+    class Offline:
+        def create_repo(self, repo_id, **kw):
+            pass
+
+        def create_commit(self, repo_id, operations, **kw):
+            raise hub_errors.OfflineModeIsEnabled("Cannot reach https://huggingface.co: offline mode is enabled")
+    with pytest.raises(HubError, match="offline mode"):
+        push(built, "org/ds", api=Offline())
+
+    # through the command: one error line and a hint, exit 2 (the real HfApi, pointed at loopback)
+    orig = HfApi.__init__
+    monkeypatch.setattr(HfApi, "__init__", lambda self, *a, **kw: orig(
+        self, *a, **{**kw, "endpoint": "http://127.0.0.1:9"}))
+    assert main(["push", str(built), "org/ds", "--token", "hf_x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the Hugging Face Hub") and "Traceback" not in err
+    assert "hint: check the network connection" in err

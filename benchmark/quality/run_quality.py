@@ -48,6 +48,7 @@ from seqd_builder.benchmark import scoring as S  # noqa: E402
 from seqd_builder.benchmark.config import config_hash, deep_merge  # noqa: E402
 from seqd_builder.benchmark.data import TaskData, load_task_data  # noqa: E402
 from seqd_builder.benchmark.results import code_version, cpu_name, now_iso, validate_results  # noqa: E402
+from seqd_builder.benchmark.runfolder import run_folder  # noqa: E402
 from seqd_builder.benchmark.tasks import load_task  # noqa: E402
 from seqd_builder.benchmark.upstreams import cache_root, get_upstream  # noqa: E402
 from experiments import Experiment, ModelRun, experiment_files, load_experiment  # noqa: E402
@@ -191,7 +192,7 @@ def run_peer(name: str, data: TaskData, whisper_kw: dict, out: Path | None = Non
         fit_rows = fold.train if name in TRAIN_ONLY else np.concatenate([fold.train, fold.validation])
         pred = make_classifier(kind, best).fit(X[fit_rows], y[fit_rows]).predict(X[fold.test])
         if out is not None:
-            fdir = out.with_suffix("") / "folds" / fold.name
+            fdir = run_folder(out) / "folds" / fold.name
             fdir.mkdir(parents=True, exist_ok=True)
             write_predictions(fdir / "predictions.csv", data.task, data, fold, {"category": pred})
         m = M.classification_metrics(y[fold.test], pred, n_classes)
@@ -248,7 +249,7 @@ def run_model(task: str, data_dir: Path, model: str, upstream: str, overrides: d
 
 def finished_folds(out: Path) -> list[str]:
     """Folds of an interrupted run that the runner already finished (its per-fold result.json)."""
-    return sorted(p.parent.name for p in (out.with_suffix("") / "folds").glob("*/result.json"))
+    return sorted(p.parent.name for p in (run_folder(out) / "folds").glob("*/result.json"))
 
 
 def result_path(task: str, tag: str, upstream: str) -> Path:

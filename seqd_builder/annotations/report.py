@@ -65,8 +65,10 @@ def report_context(result: MergeResult) -> dict:
              + (f" (joined with '{rules.separator}')" if rules.ties == "keep" else "")
              + (f" by priority {', '.join(rules.tie_break or codes)}" if rules.ties == "break" else "")
              + ("; self-ratings excluded" if rules.category_exclude_self else "")),
-            ("thresholds", f"at least {rules.min_raters} rater(s) and a winner share of at least "
-             f"{rules.min_agreement:g}; otherwise {rules.insufficient.replace('_', ' ')}"),
+            ("thresholds", f"at least {rules.min_raters} rater(s)"
+             + (f" and a winning label chosen by at least {rules.min_agreement:.0%} of them"
+                if rules.min_agreement > 0 else "; any plurality wins")
+             + f"; otherwise {rules.insufficient.replace('_', ' ')}"),
             ("no consensus", f"written as {project.no_consensus!r}" if project.no_consensus
              else "written as an empty label"),
             ("intensity", "no scale declared" if project.intensity is None else

@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import SubmissionError
 from ..schema import DIMENSIONS
 from . import metrics as M
+from .runfolder import run_folder
 
 #: metrics this module can recompute from predictions.csv
 COMPARABLE = M.CLASSIFICATION + M.REGRESSION
@@ -80,7 +81,7 @@ def load_run(path: str | Path) -> Run:
     except json.JSONDecodeError as e:
         raise SubmissionError(f"{path} is not JSON ({e.msg})", line=e.lineno, file=path) from None
     folds = tuple(f["fold"] for f in results.get("folds", []))
-    preds = load_predictions(path.with_suffix(""), folds, source=path)
+    preds = load_predictions(run_folder(path), folds, source=path)
     model = results.get("model", "?")
     upstream = (results.get("upstream") or {}).get("name")
     label = f"{model} ({upstream})" if upstream and not model.startswith("peer:") else model

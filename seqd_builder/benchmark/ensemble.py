@@ -28,6 +28,7 @@ from . import scoring
 from .compare import Run, check_paired, load_run
 from .config import config_hash
 from .results import code_version, now_iso, validate_results
+from .runfolder import run_folder
 
 RULE = "mean of the members' class probabilities (argmax); mean of their VAD predictions"
 
@@ -132,7 +133,7 @@ def ensemble_runs(paths: Sequence[str | Path], out: str | Path) -> dict:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     for fold in runs[0].folds:
-        fdir = out.with_suffix("") / "folds" / fold
+        fdir = run_folder(out) / "folds" / fold
         fdir.mkdir(parents=True, exist_ok=True)
         merged[merged["fold"] == fold].to_csv(fdir / "predictions.csv", index=False)
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")

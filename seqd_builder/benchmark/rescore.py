@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import SubmissionError
 from . import scoring
 from .metrics import counts_metrics
+from .runfolder import run_folder
 from .tasks import load_task
 
 TOLERANCE = 1e-9
@@ -82,7 +83,7 @@ def rescore_file(path: str | Path, *, write: bool = True, cluster: str | None = 
     False; returns the new result."""
     path = Path(path)
     results = json.loads(path.read_text(encoding="utf-8"))
-    new = rescore(results, run_dir=path.with_suffix(""), cluster=cluster)
+    new = rescore(results, run_dir=run_folder(path), cluster=cluster)
     if write:
         path.write_text(json.dumps(new, indent=2, ensure_ascii=False) + ("\n" if path.read_text(
             encoding="utf-8").endswith("\n") else ""), encoding="utf-8")

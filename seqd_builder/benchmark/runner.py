@@ -1,9 +1,9 @@
 """Run a task end to end: data → folds → features → train per fold → metrics → results.json.
 
 The library entry point is :func:`run_task`; ``seqd bench run`` is a thin layer over it. A run folder
-(``<out without .json>/``) holds the resolved config, and per fold its result, predictions and truth
+(``<out stem>.run/``, :mod:`.runfolder`) holds the resolved config, and per fold its result, predictions and truth
 (CSV, as s3prl writes them) and the best checkpoint (safetensors). Rerunning the same command skips
-finished folds; a run folder made with a different config is refused rather than mixed.
+finished folds; finished folds of a different config are refused rather than mixed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from ..errors import BuildError, ConfigError
+from ..errors import ConfigError
 from ..schema import DIMENSIONS
 from . import recipe, scoring
 from .augment import SpecAugment, feature_stats, speed_perturb, utterance_stats
@@ -31,6 +31,7 @@ from .frontend import accepts_ids, load_upstream, trainable_module, upstream_inf
 from .models import get_model_class
 from .models.base import ModelSpec, TrainStats
 from .results import code_version, hardware, now_iso, validate_results
+from .runfolder import prepare_run_folder
 from .scoring import FoldScores, fold_metrics, pooled_arrays
 from .tasks import Task, load_task
 from .train import TrainConfig, predict, train_fold
@@ -72,19 +73,9 @@ def run_task(task: str | Task, model: str, data_dir: str | Path, *, upstream: An
     chash = config_hash(resolved)
 
     out = Path(out)
-    run_dir = out.with_suffix("") if out.suffix == ".json" else out.with_name(out.name + ".run")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    cfg_file = run_dir / "config.json"
-    if cfg_file.is_file():
-        old = json.loads(cfg_file.read_text(encoding="utf-8"))
-        if old.get("config_hash") != chash:
-            raise BuildError(f"run folder {run_dir} was made with config {old.get('config_hash')}, this run "
-                             f"has {chash}", hint="use another --out or delete the run folder")
-    else:
-        cfg_file.write_text(json.dumps({"config_hash": chash, "config": resolved}, indent=2), encoding="utf-8")
-
     accelerator, run_notes = recipe.make_accelerator(train_cfg, accelerator)
-    data = load_task_data(task, data_dir)
+    data = load_task_data(task, data_dir)  # before the run folder: a wrong --data leaves nothing behind
+    run_dir = prepare_run_folder(out, chash, resolved)
     protocol, all_folds = data.folds()  # speaker-disjointness asserted here, before any training
     chosen = [f for f in all_folds if folds is None or f.name in folds]
     if not chosen:

@@ -31,13 +31,21 @@ def load_dataset_folder(folder: str | Path, corpus: str | None = None):
     if not folder.is_dir():
         raise ConfigError(f"dataset folder {folder} does not exist",
                           hint="build it first with `seqd build` or point --data at it")
-    if (folder / "dataset_info.json").is_file() or (folder / "dataset_dict.json").is_file():
-        ds = datasets.load_from_disk(str(folder))
-    else:
-        try:
-            ds = datasets.load_dataset(str(folder), corpus) if corpus else datasets.load_dataset(str(folder))
-        except ValueError:  # a single-config folder whose config is not named after the corpus
-            ds = datasets.load_dataset(str(folder))
+    try:
+        if (folder / "dataset_info.json").is_file() or (folder / "dataset_dict.json").is_file():
+            ds = datasets.load_from_disk(str(folder))
+        else:
+            try:
+                ds = (datasets.load_dataset(str(folder), corpus) if corpus
+                      else datasets.load_dataset(str(folder)))
+            except ValueError:  # a single-config folder whose config is not named after the corpus
+                ds = datasets.load_dataset(str(folder))
+    except FileNotFoundError as exc:  # datasets' EmptyDatasetError and DataFilesNotFoundError among them
+        found = sorted(p.name for p in folder.iterdir())[:8]
+        raise ConfigError(f"{folder} holds no dataset ({type(exc).__name__}: {exc}); found: "
+                          f"{', '.join(found) or '(empty folder)'}",
+                          hint="point --data at the folder written by `seqd build CORPUS --out FOLDER`"
+                          ) from None
     if isinstance(ds, datasets.DatasetDict):
         ds = datasets.concatenate_datasets([ds[k] for k in ds])
     if getattr(ds, "_indices", None) is not None:  # rows are then read straight from Arrow

@@ -356,12 +356,18 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
         seen.clear()
         adapter._reset_warnings()
         enricher.prepare(prep, out / STAGING / config / "enrich")
-    bar = tqdm(desc=f"build {config}", unit="utt", disable=not progress, initial=state.n_rows,
+    total = None
+    if progress:  # listing is cheap next to decoding: a bar with a total and a percentage
+        total = sum(1 for _ in adapter.items())
+        adapter._reset_warnings()
+    bar = tqdm(desc=f"build {config}", unit="utt", disable=not progress, total=total,
+               initial=min(len(done_seqs), total) if total else len(done_seqs),
                dynamic_ncols=True)
     try:
         for seq, task, result in _ordered(tasks(), workers, window or max(2, workers * 4)):
             if isinstance(task, Rejection):
                 behind.submit(writer.reject, {**task.to_json(), "seq": seq})
+                bar.update(1)
             elif result[0] == "rejected":
                 # the audio file, relative to the corpus root like every other recorded path
                 rej = Rejection(id=task.id, corpus=config,
@@ -370,6 +376,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                                 line=None if task.audio_path else task.source_line,
                                 reason=result[1], detail=result[2])
                 behind.submit(writer.reject, {**rej.to_json(), "seq": seq})
+                bar.update(1)
             else:
                 _, index, split, utt_id, size, meta, table = result
                 behind.submit(writer.add, table, index, split, utt_id, size,

@@ -2,8 +2,9 @@
 
 This root only wires command modules together: every module in this package that defines
 ``register(app)`` adds its commands or its command group (``build.py`` adds ``seqd build``,
-``bench.py`` adds ``seqd bench …``). One handler turns a :class:`~seqd_builder.errors.SeqdError` into a
-one-line message plus a hint and exit code 2; tracebacks appear only with ``SEQD_DEBUG=1``.
+``bench.py`` adds ``seqd bench …``). One handler turns a :class:`~seqd_builder.errors.SeqdError` or a
+usage error of the parser into a one-line message, the usage and a hint with exit code 2 (see
+:mod:`._errors`); tracebacks appear only with ``SEQD_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import typer
 
 from ..errors import SeqdError
+from ._errors import click_exceptions, report_click_error, report_seqd_error
 
 app = typer.Typer(
     name="seqd",
@@ -54,32 +56,29 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``seqd`` console script."""
+    """Entry point of the ``seqd`` console script; returns the exit status.
+
+    Parsing runs with ``standalone_mode=False`` so that every mistake comes back here and is printed
+    one way (:mod:`._errors`); typer then returns a command's ``typer.Exit`` code instead of raising.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        status = app(args=argv, standalone_mode=False)
     except SeqdError as exc:
         if os.environ.get("SEQD_DEBUG"):
             raise
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        if exc.hint:
-            typer.echo(f"hint: {exc.hint}", err=True)
-        return 2
+        return report_seqd_error(exc)
+    except click_exceptions.ClickException as exc:
+        if os.environ.get("SEQD_DEBUG"):
+            raise
+        return report_click_error(exc)
     except KeyboardInterrupt:
-        typer.echo("interrupted; run the same command again to resume", err=True)
-        return 130
-    except typer.Exit as exc:
-        return exc.exit_code
+        status = 130
     except typer.Abort:
         typer.echo("aborted", err=True)
         return 1
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
-    return 0
+    if status == 130:  # typer turns Ctrl-C into Exit(130) and returns it
+        typer.echo("interrupted; run the same command again to resume", err=True)
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

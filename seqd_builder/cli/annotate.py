@@ -53,8 +53,10 @@ def merge_command(
     proj = load_project(project)
     if input_format == "seqd":
         sheet = read_sheet(annotations, proj)
-        for issue in sheet.issues:
-            typer.echo(f"{issue.severity}: {issue}", err=True)
+        will_raise = bool(sheet.errors) and (check_only or not skip_invalid)
+        for issue in sheet.issues:  # errors that sheet.check() raises are listed once, by it
+            if not (will_raise and issue.severity == "error"):
+                typer.echo(f"{issue.severity}: {issue}", err=True)
         if check_only:
             sheet.check()
             typer.echo(f"{len(sheet.annotations)} annotation lines on {len(sheet.utterances())} "

@@ -9,12 +9,23 @@ import typer
 
 
 def primary_summary(results: dict) -> str:
-    """``<primary metric> = <fold mean>`` and its 95% CI, as every bench command reports a result."""
+    """``<primary metric> = <fold mean>`` and its 95% CI, as every bench command reports a result.
+
+    Shown as the leaderboard shows it (``leaderboard/metrics.yaml``: accuracies and F1 in percent with
+    one decimal, CCC as a coefficient), so the number a user reads here is the one the pages print;
+    results.json and every ``--json`` output keep fractions.
+    """
+    from ..leaderboard.metrics import load_metrics
+
     prim = results["primary_metric"]
     summary = results["metrics"].get(prim, {})
-    ci = summary.get("ci95")
-    return (f"{prim} = {summary.get('mean', float('nan')):.4f}"
-            + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else ""))
+    spec = load_metrics().get(prim)
+    mean, ci = summary.get("mean"), summary.get("ci95")
+    if spec is None:  # a metric the leaderboard does not declare: the raw value
+        return f"{prim} = {mean}" + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else "")
+    unit = " %" if spec.display == "percent" else ""
+    return (f"{spec.label} = {spec.format(mean)}{unit}"
+            + (f" (95% CI {spec.format(ci[0])}–{spec.format(ci[1])}{unit})" if ci else ""))
 
 
 def register(app: typer.Typer) -> None:
@@ -35,15 +46,18 @@ def register(app: typer.Typer) -> None:
             cache: bool = typer.Option(False, "--cache/--no-cache",
                                        help="cache frozen front-end features on disk across runs"),
             submitter: str = typer.Option(None, "--submitter", help="name recorded in results.json"),
-            threads: int = typer.Option(0, "--threads", min=0,
-                                        help="torch CPU threads (0: torch's default); 1 is fastest for "
-                                             "small models on a busy machine")) -> None:
+            threads: int = typer.Option(1, "--threads", min=0,
+                                        help="torch CPU threads; 0 lets torch use every core, which is "
+                                             "several times slower for these small models on a small or "
+                                             "busy machine")) -> None:
+        import torch
+
         from ..benchmark.runner import run_task
 
         if threads:
-            import torch
-
             torch.set_num_threads(threads)
+        typer.echo(f"torch CPU threads: {torch.get_num_threads()}"
+                   + (" (--threads 0 for torch's default, one per core)" if threads == 1 else ""))
 
         overrides = {"training": {"epochs": epochs}} if epochs else {}
         results = run_task(task, model, data, upstream=upstream, out=out, config_overrides=overrides,

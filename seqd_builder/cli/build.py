@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import BuildError, ConfigError
+from ._errors import removed_if_failed
 
 _EXAMPLES = """
 Examples:
@@ -42,7 +43,7 @@ def _parse_roots(corpora: list[str], roots: list[str]) -> tuple[Optional[str], d
 
 
 def build_command(
-    corpora: list[str] = typer.Argument(..., help="Corpus names (see `seqd corpora`)."),
+    corpora: list[str] = typer.Argument(..., metavar="CORPUS", help="Corpus names (see `seqd corpora`)."),
     out: Path = typer.Option(..., "--out", "-o", help="Dataset folder to write (or resume)."),
     root: list[str] = typer.Option([], "--root", "-r",
                                    help="Corpus folder as distributed; NAME=PATH for several corpora."),
@@ -59,7 +60,10 @@ def build_command(
 ) -> None:
     """Build corpora into one Hugging Face dataset folder (resumable; re-running is safe)."""
     from ..build import build
+    from ..corpora.base import adapter_class
 
+    for name in corpora:  # an unknown name is the first thing to fix, before any missing --root
+        adapter_class(name)
     plain, roots = _parse_roots(corpora, root)
     options: dict[str, dict] = {}
     if audio is not None or annotations or project is not None:
@@ -75,13 +79,35 @@ def build_command(
             roots[name] = str(audio)
         options[name] = {"annotations": [str(a) for a in annotations],
                          **({"project": str(project)} if project else {})}
-    report = build(corpora, out, root=plain, roots=roots, workers=workers, phones=phones,
-                   options=options, force=force, max_shard_bytes=shard_mb * 1024 * 1024,
-                   progress=not quiet)
+    with removed_if_failed(out):
+        report = build(corpora, out, root=plain, roots=roots, workers=workers, phones=phones,
+                       options=options, force=force, max_shard_bytes=shard_mb * 1024 * 1024,
+                       progress=not quiet)
     typer.echo(report.summary())
     typer.echo(f"dataset folder: {report.out}  (datasets.load_dataset({str(report.out)!r}))")
     if any(sum(c.rejected.values()) for c in report.configs):
         typer.echo(f"rejected items with reasons: {report.out / 'rejected.jsonl'}")
+
+
+def _counts(counts: dict) -> str:
+    """``{'count_mismatch': 1, 'corrupt': 2}`` as ``count_mismatch 1, corrupt 2`` (largest first)."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+
+def _scale(scale) -> str:
+    """A native scale of the card in words: its description, then its other fields as ``key: value``."""
+    if not isinstance(scale, dict):
+        return str(scale)
+    parts = [str(scale["description"])] if scale.get("description") else []
+    for key, value in scale.items():
+        if key == "description":
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} = {v}" for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value))
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
 
 
 def info_command(
@@ -103,16 +129,19 @@ def info_command(
         typer.secho(f"{name}: {c['title']}", bold=True)
         typer.echo(f"  licence {c['card']['licence']['id']} (redistribution: "
                    f"{c['card']['licence']['redistribution']}); built {c['built']} by {c['code_version']}")
-        typer.echo(f"  found {acc['found']}, written {acc['written']}, rejected "
-                   f"{sum(acc['rejected'].values())} {acc['rejected'] or ''}")
+        rejected = sum(acc["rejected"].values())
+        typer.echo(f"  found {acc['found']}, written {acc['written']}, rejected {rejected}"
+                   + (f" ({_counts(acc['rejected'])})" if rejected else ""))
         if acc["warnings"]:
-            typer.echo(f"  warnings {acc['warnings']}")
+            typer.echo(f"  warnings: {_counts(acc['warnings'])}")
         for s, v in sorted(c["splits"].items()):
             typer.echo(f"  split {s}: {v['rows']} utterances, {v['hours']:.2f} h")
-        typer.echo(f"  categories {c['counts']['categories']}")
-        typer.echo(f"  gender {c['counts']['gender']}; speakers {c['counts']['speakers']}")
-        if c["card"]["scales"]:
-            typer.echo(f"  scales {json.dumps(c['card']['scales'], ensure_ascii=False)}")
+        typer.echo(f"  categories: {_counts(c['counts']['categories'])}")
+        gender = c["counts"]["gender"]
+        typer.echo(f"  gender: {_counts(gender) if isinstance(gender, dict) else gender}; "
+                   f"speakers: {c['counts']['speakers']}")
+        for name, scale in (c["card"]["scales"] or {}).items():
+            typer.echo(f"  scale {name}: {_scale(scale)}")
         for w in c.get("count_warnings", []):
             typer.echo(f"  count check: {w}")
         rej_path = folder / c["rejections"]

@@ -4,8 +4,8 @@
   about a small corpus than a mean with a standard deviation;
 - **per-class recall**: pooled over folds from the confusion matrices (rows are true classes): which
   emotions a model confuses;
-- **metric vs parameters**: the primary metric against the upstream's parameter count, when at least
-  two entries state it.
+- **metric vs parameters**: the primary metric against the upstream's parameter count, when the
+  entries span at least two sizes.
 
 Drawn with matplotlib's object API (``Figure`` + the SVG canvas: no pyplot, no GUI backend, nothing
 global changed). Text stays text (``svg.fonttype: none``), which matplotlib XML-escapes, so a hostile
@@ -19,10 +19,9 @@ from pathlib import Path
 
 import matplotlib
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .board import Board, Row
-from .view import count_text
+from .view import count_text, entry_label
 
 TOP = 8
 """Most models drawn in one plot (the best by rank); the table lists all."""
@@ -39,13 +38,33 @@ _RC = {
     "axes.grid": True,
     "grid.alpha": 0.3,
 }
-_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+# matplotlib's tab20 reordered so the first ten are the strong tab10 hues, then their light partners:
+# each entry keeps its colour in every plot of a page (see _colour), and 20 entries stay distinct
+_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+           "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+LABEL_LIMIT = 80
+"""Longest legend label; names are shown whole up to this (a hostile one is cut, not the layout)."""
 
 
-def _label(row: Row, limit: int = 38) -> str:
-    s = row.submission
-    text = f"{row.rank}. {s.model} · {s.upstream['name']}"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _label(row: Row) -> str:
+    text = f"{row.rank}. {entry_label(row.submission.data)}"
+    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+
+
+def _colour(board: Board, row: Row) -> str:
+    """An entry's colour, from its place in the board: the same in every plot of the page."""
+    index = next(i for i, r in enumerate(board.rows) if r is row)
+    return _COLORS[index % len(_COLORS)]
+
+
+def _legend(ax, n: int, below: float = 0.22) -> None:
+    """The legend under the axes in rank order, full labels in one or two columns: beside the axes it
+    pushed the plot narrow and long names were cut; under it, the figure keeps its width on a phone."""
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda k: int(labels[k].split(".", 1)[0]))
+    ax.legend([handles[k] for k in order], [labels[k] for k in order], loc="upper center",
+              bbox_to_anchor=(0.5, -below), frameon=False, ncol=1 if n <= 4 else 2, fontsize=8)
 
 
 def _scale(board: Board) -> float:
@@ -82,7 +101,7 @@ def fold_plot(board: Board, path: Path) -> Path | None:
             by_fold = {f["fold"]: f["metrics"].get(metric) for f in r.submission.data["folds"]}
             xs = [k for k, name in enumerate(folds) if by_fold.get(name) is not None]
             ys = [scale * by_fold[folds[k]] for k in xs]
-            ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.2, color=_COLORS[i % len(_COLORS)],
+            ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.2, color=_colour(board, r),
                     label=_label(r))
         ax.set_xticks(range(len(folds)))
         ax.set_xticklabels([f if len(f) <= 14 else f[:13] + "…" for f in folds],
@@ -90,7 +109,7 @@ def fold_plot(board: Board, path: Path) -> Path | None:
         ax.set_xlabel("test fold")
         ax.set_ylabel(_axis_label(board))
         ax.set_title(f"{board.task.name}: {board.primary.label} on each fold")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        _legend(ax, len(rows))
         return _save(fig, path)
 
 
@@ -128,45 +147,57 @@ def recall_plot(board: Board, path: Path) -> Path | None:
         for i, (r, recall) in enumerate(series):
             xs = [k + (i - (len(series) - 1) / 2) * width for k in range(len(classes))]
             ax.bar(xs, [100 * v if v is not None else 0 for v in recall], width=width,
-                   color=_COLORS[i % len(_COLORS)], label=_label(r))
+                   color=_colour(board, r), label=_label(r))
         ax.set_xticks(range(len(classes)))
         ax.set_xticklabels(classes, rotation=30 if len(classes) > 6 else 0,
                            ha="right" if len(classes) > 6 else "center")
         ax.set_ylim(0, 100)
         ax.set_ylabel("recall (%) ↑")
         ax.set_title(f"{board.task.name}: recall per class, pooled over folds")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        _legend(ax, len(series))
         return _save(fig, path)
 
 
 def params_plot(board: Board, path: Path) -> Path | None:
-    """Primary metric against upstream parameters (log scale), when two or more entries state them."""
-    points = [(r, r.submission.upstream.get("parameters")) for r in board.rows]
-    points = [(r, p) for r, p in points if isinstance(p, int) and p > 0 and
+    """Primary metric against upstream size, when the entries span two sizes or more.
+
+    Sizes sit on an ordered axis, one position per distinct size labelled with the count and the
+    upstreams of that size (a parameter-free front-end such as fbank is 0): a log axis cannot show 0,
+    and on a board where most entries share one upstream it drew every point at one x value. Entries of
+    one size are spread side by side so that none hides another.
+    """
+    points = [(r, r.submission.upstream.get("parameters")) for r in board.rows]  # every entry: dots
+    points = [(r, p) for r, p in points if isinstance(p, int) and p >= 0 and
               r.submission.metric(board.primary.name) is not None]
-    if len(points) < 2:
+    sizes = sorted({p for _, p in points})
+    if len(sizes) < 2:
         return None
     scale = _scale(board)
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(5.5, 3.4))
+        fig = Figure(figsize=(max(5.5, 1.9 * len(sizes) + 2.0), 3.4))
         ax = fig.subplots()
-        for i, (r, params) in enumerate(points[:TOP]):
-            y = scale * r.submission.metric(board.primary.name)
-            ax.scatter([params], [y], color=_COLORS[i % len(_COLORS)], label=_label(r), zorder=3)
-        ax.set_xscale("log")
-        # Tick labels as 1k / 10M text: the default log labels are maths, which is switched off here.
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: count_text(int(round(v)))))
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("upstream parameters (log scale)")
+        for k, size in enumerate(sizes):
+            here = [r for r, p in points if p == size]
+            width = min(0.6, 0.12 * len(here))
+            for j, r in enumerate(here):
+                x = k + (j - (len(here) - 1) / 2) * (width / max(1, len(here) - 1) if len(here) > 1 else 0)
+                ax.scatter([x], [scale * r.submission.metric(board.primary.name)], color=_colour(board, r),
+                           label=_label(r), zorder=3)
+        ax.set_xticks(range(len(sizes)))
+        names = {size: sorted({r.submission.upstream["name"] for r, p in points if p == size}) for size in sizes}
+        ax.set_xticklabels([f"{count_text(size) if size else '0'}\n" + "\n".join(names[size][:2])
+                            + ("\n…" if len(names[size]) > 2 else "") for size in sizes], fontsize=8)
+        ax.set_xlim(-0.6, len(sizes) - 0.4)
+        ax.set_xlabel("upstream parameters")
         ax.set_ylabel(_axis_label(board))
-        ax.set_title(f"{board.task.name}: {board.primary.label} against model size")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.set_title(f"{board.task.name}: {board.primary.label} against upstream size")
+        _legend(ax, len(points), below=0.38)
         return _save(fig, path)
 
 
 PLOTS = {
     "folds": (fold_plot, "{metric} of each model on each test fold (one line per model)"),
     "recall": (recall_plot, "recall per class, pooled over all folds' confusion matrices"),
-    "params": (params_plot, "{metric} against the upstream's parameter count"),
+    "params": (params_plot, "{metric} against the upstream's parameter count, every entry that states it"),
 }
 """Plot name → (function, caption template); the page shows those that return a file."""

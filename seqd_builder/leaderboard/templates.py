@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from ..assets import asset_dir
 
@@ -49,11 +51,27 @@ def md_escape(value: object) -> str:
     return "".join(out)
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(value: object) -> markupsafe.Markup:
+    """Task prose for HTML: escaped first, then each `` `span` `` of the YAML text as ``<code>``.
+
+    Task descriptions are written in Markdown's habit (`` `seqd demo` ``); shown as plain text the
+    backticks appeared literally on the pages. Escaping comes first, so a span can only ever become
+    the code element around text that is already escaped.
+    """
+    escaped = str(markupsafe.escape("" if value is None else value))
+    return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
+
+
 @lru_cache(maxsize=4)
 def html_environment(folder: Path | None = None) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder or template_dir())),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder or template_dir())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["inline_code"] = inline_code
+    return env
 
 
 @lru_cache(maxsize=4)

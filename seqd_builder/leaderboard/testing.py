@@ -112,3 +112,35 @@ def make_result(task: str | Task, *, model: str = "speecheq", upstream: str = "f
     }
     result.update(overrides)
     return result
+
+
+CROWDED = (  # (model, upstream, upstream parameters): names as long as real submissions get
+    ("speecheq_stats_noaux_refit_bdrop75", "ct2-whisper:base", 20_590_592),
+    ("speecheq_stats", "ct2-whisper:base", 20_590_592),
+    ("peer:whisper-pooled-lr-trainonly", "ct2-whisper:base", None),
+    ("speecheq_noaug", "microsoft/wavlm-base-plus", 94_381_056),
+    ("emosphere_noaux", "openai/whisper-large-v3", 1_541_384_960),
+    ("baseline", "fbank", 0),
+    ("peer:egemaps-rbfsvm", "opensmile:eGeMAPSv02", None),
+    ("speecheq_stats_noaux", "fbank", 0),
+    ("speecheq", "facebook/hubert-large-ll60k", 315_438_720),
+)
+
+
+def crowded_results(task: str | Task = "emodb", n: int = 19) -> list[dict]:
+    """``n`` results of one task for pages with many entries: long model and upstream names, several
+    upstream sizes (and size-less peers), and a seed ensemble beside a single seed of the same config
+    (``speecheq_stats`` on ``ct2-whisper:base``), the pair that must not look alike."""
+    out = []
+    for i in range(n):
+        model, upstream, params = CROWDED[i % len(CROWDED)]
+        out.append(make_result(task, model=model, upstream=upstream, parameters=params, seed=i,
+                               skill=0.45 + 0.4 * ((i * 7) % n) / n, bootstrap=20))
+    single = next(r for r in out if r["model"] == "speecheq_stats")
+    ensemble = json.loads(json.dumps(single))
+    ensemble["config"]["ensemble"] = {"seeds": [0, 1, 2], "members": ["s0.json", "s1.json", "s2.json"],
+                                      "rule": "mean of the members' class probabilities"}
+    canonical = json.dumps(ensemble["config"], sort_keys=True, separators=(",", ":")).encode()
+    ensemble.update(seeds=[0, 1, 2], config_hash="sha256:" + hashlib.sha256(canonical).hexdigest())
+    out[-1] = ensemble
+    return out

@@ -33,6 +33,29 @@ def count_text(n: int | None) -> str:
     return str(n)
 
 
+def is_ensemble(data: dict) -> bool:
+    """A seed ensemble (``seqd bench ensemble``): one prediction per utterance from several seeds."""
+    return "ensemble" in data.get("config", {})
+
+
+def seeds_text(data: dict) -> str:
+    """How the entry was trained with respect to seeds, in words: ``seed 0`` or ``ensemble of 3 seeds``.
+
+    A seed ensemble and a single seed of one config otherwise carry the same model name; this is what
+    tells them apart on the page, in the Markdown table and in the plots' legends.
+    """
+    seeds = [str(x) for x in data["seeds"]]
+    if is_ensemble(data):
+        return f"ensemble of {len(seeds)} seeds"
+    return f"seed {seeds[0]}" if len(seeds) == 1 else f"mean of seeds {', '.join(seeds)}"
+
+
+def entry_label(data: dict) -> str:
+    """``model (ensemble of 3 seeds) · upstream``: the name of an entry in legends."""
+    suffix = f" ({seeds_text(data)})" if is_ensemble(data) else ""
+    return f"{data['model']}{suffix} · {data['upstream']['name']}"
+
+
 def _fold_value(name: str, value: Any) -> str:
     spec = load_metrics().get(name)
     if spec is not None:
@@ -114,8 +137,9 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
         "n_folds": len(data["folds"]),
         # a seed ensemble (seqd bench ensemble) is one prediction per utterance from several seeds,
         # not several runs averaged: the column says so
-        "seeds": ("ensemble of " if "ensemble" in data.get("config", {}) else "")
-        + ", ".join(str(x) for x in data["seeds"]),
+        "seeds": ("ensemble of " if is_ensemble(data) else "") + ", ".join(str(x) for x in data["seeds"]),
+        "seeds_text": seeds_text(data),
+        "ensemble": is_ensemble(data),
         "code_version": data["code_version"],
         "config_hash": data["config_hash"],
         "config_href": config_href,

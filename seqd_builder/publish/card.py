@@ -44,6 +44,47 @@ _ENV = jinja2.Environment(
 _ENV.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+_SCALE_NAMES = {"intensity": "intensity", "vote_intensity": "perceived intensity (per vote)",
+                "dimensions": "arousal / valence / dominance"}
+_PHONE_FIELDS = {"inventory": "phone inventory", "g2p_language": "grapheme-to-phoneme language",
+                 "default_mode": "default mode", "alignment": "alignment read from"}
+
+
+def _cell(text: Any) -> str:
+    """Text safe inside a Markdown table cell (one line, no column separators)."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def scale_rows(scales: dict[str, Any]) -> list[dict[str, str]]:
+    """One table row per native scale of a card: its values, how they are stored, what they mean.
+
+    The card records scales as nested data (``CorpusCard.scales()``); pasted as JSON they read as code,
+    so each becomes a row of words: ``LO = 1, MD = 2, HI = 3`` rather than ``{"LO": 1, ...}``.
+    """
+    rows = []
+    for kind, s in scales.items():
+        if s.get("levels"):
+            native = ", ".join(tok if tok == str(lvl) else f"{tok} = {lvl}" for tok, lvl in s["levels"].items())
+        elif s.get("range"):
+            low, high = s["range"]
+            native = f"{low:g} to {high:g}"
+        else:
+            native = "–"
+        meaning = [s["description"]] if s.get("description") else []
+        meaning += [f"{dim}: {s[dim]}" for dim in ("arousal", "valence", "dominance") if s.get(dim)]
+        if s.get("source"):
+            meaning.append(f"source: {s['source']}")
+        rows.append({"scale": _SCALE_NAMES.get(kind, kind.replace("_", " ")), "native": _cell(native),
+                     "stored": _cell(s.get("normalised", "as given")),
+                     "meaning": _cell("; ".join(meaning) or "–")})
+    return rows
+
+
+def phone_facts(phones: dict[str, Any]) -> list[tuple[str, str]]:
+    """The card's phone settings as (label, value) pairs in words, for the card's prose."""
+    return [(_PHONE_FIELDS.get(k, k.replace("_", " ")), str(v)) for k, v in phones.items()]
+
+
 def feature_type(feature) -> str:
     """A short type name for the card's schema table (``string``, ``ClassLabel``, ``list<string>``)."""
     if isinstance(feature, Value):
@@ -112,7 +153,9 @@ def render_card(manifest: dict[str, Any]) -> str:
         manifest=manifest, configs=manifest["configs"], column_docs=COLUMN_DOCS,
         types={k: feature_type(v) for k, v in FEATURES.items()},
         categories=CATEGORIES, version=__version__,
-        multi=len(manifest["configs"]) > 1,
+        multi=len(manifest["configs"]) > 1, scale_rows=scale_rows, phone_facts=phone_facts,
+        synthetic=sorted(n for n, c in manifest["configs"].items() if c["card"].get("synthetic")),
+        recorded=sorted(n for n, c in manifest["configs"].items() if not c["card"].get("synthetic")),
     )
     return f"---\n{header}---\n\n{body}"
 

@@ -15,11 +15,12 @@ public repository public, so the repository's visibility is read back from the H
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 from ..checksums import file_sha256
-from ..errors import BuildError, ConfigError
+from ..errors import BuildError, ConfigError, HubError
 
 STAGING = ".seqd-build"
 
@@ -108,14 +109,46 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, allow_restr
             from huggingface_hub import HfApi
 
             api = HfApi(token=token)
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        if restricted or private:
-            # an existing repository keeps its visibility whatever create_repo was asked
-            _check_visibility(api, repo_id, (
-                f"the licence of {', '.join(restricted)} allows only a private one" if restricted
-                else "--private was asked"))
-        operations = [CommitOperationAdd(path_in_repo=rel, path_or_fileobj=str(folder / rel))
-                      for rel in files]
-        info = api.create_commit(repo_id, operations=operations, commit_message=commit_message,
-                                 repo_type="dataset", revision=revision)
+        with hub_errors_translated(repo_id):
+            api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+            if restricted or private:
+                # an existing repository keeps its visibility whatever create_repo was asked
+                _check_visibility(api, repo_id, (
+                    f"the licence of {', '.join(restricted)} allows only a private one" if restricted
+                    else "--private was asked"))
+            operations = [CommitOperationAdd(path_in_repo=rel, path_or_fileobj=str(folder / rel))
+                          for rel in files]
+            info = api.create_commit(repo_id, operations=operations, commit_message=commit_message,
+                                     repo_type="dataset", revision=revision)
     return str(getattr(info, "commit_url", info))
+
+
+@contextlib.contextmanager
+def hub_errors_translated(repo_id: str):
+    """huggingface_hub's errors as :class:`~seqd_builder.errors.HubError` with the next step to take.
+
+    The hub raises its own ``HfHubHTTPError`` for an answer with an error status, and its HTTP client's
+    errors (a subclass of the same base, which ``huggingface_hub.errors`` re-exports as ``HTTPError``)
+    when there is no answer at all; which client that is changes between hub releases, so the base is
+    taken from the hub rather than imported from the client.
+    """
+    from huggingface_hub import errors as hub
+
+    transport = getattr(hub, "HTTPError", hub.HfHubHTTPError.__mro__[1])
+    try:
+        yield
+    except hub.HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if status in (401, 403):
+            raise HubError(f"the Hub refused {repo_id!r} (HTTP {status}): {first}",
+                           hint="log in with `hf auth login`, or pass a token with write access "
+                                "(--token or HF_TOKEN)") from None
+        raise HubError(f"the Hub answered HTTP {status} for {repo_id!r}: {first}",
+                       hint="check the repository id and your rights on it; rerunning uploads only "
+                            "what is missing") from None
+    except (hub.OfflineModeIsEnabled, ConnectionError, TimeoutError, transport) as exc:
+        raise HubError(f"cannot reach the Hugging Face Hub to push {repo_id!r}: "
+                       f"{type(exc).__name__}: {exc}",
+                       hint="check the network connection (and HF_ENDPOINT / HF_HUB_OFFLINE), then "
+                            "run the same command again") from None
