@@ -55,7 +55,12 @@ def _load(root: Path):
                                hint="pip install 'seqd-builder[interop]'") from exc
     if not (root / "db.yaml").is_file():
         return None
-    return audformat.Database.load(str(root), load_data=True)
+    try:
+        return audformat.Database.load(str(root), load_data=True)
+    except Exception as exc:  # noqa: BLE001 - audformat raises yaml, pandas, OS and its own errors
+        raise ConfigError(f"audformat cannot load the database: {type(exc).__name__}: {exc}",
+                          file=root / "db.yaml",
+                          hint="check it with audformat.Database.load(ROOT, load_data=True)") from exc
 
 
 def _value(v: Any) -> Any:
