@@ -216,6 +216,7 @@ def test_foreign_labels_map_through_the_card_and_unknown_ones_are_rejected(share
     assert sorted(names.int2str(c) for c in ds["category"]) == ["angry", "happy"]
     assert set(ds["language"]) == {"de"} and set(ds["age"]) == {31} and set(ds["split"]) == {"test"}
     assert ds.features["gender"].int2str(ds[0]["gender"]) == "male"
+    assert ds[0]["id"] == f"my-corpus/{wavs[0].stem}"  # the media folder (wav/) is not part of the id
 
 
 # --- CLI ----------------------------------------------------------------------------------------------

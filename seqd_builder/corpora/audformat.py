@@ -16,13 +16,15 @@ Labels are read by column, the way audformat's conventions name them:
 * a segmented table with a ``phone`` column: the phone alignment;
 * tables ``votes.<field>.<split>``: one column per rater (our export's layout).
 
-Every media file in the database's tables is one item, in sorted order; a file that is not on disk
-is rejected as ``missing_audio`` by the build, like any corpus' missing file.
+Every media file in the database's tables is one item, in sorted order, with its path below the folder
+all media share (without extension) as its id; a file that is not on disk is rejected as
+``missing_audio`` by the build, like any corpus' missing file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,10 +229,13 @@ class AudformatAdapter(Adapter):
     # --- items ------------------------------------------------------------------------------------
 
     def items(self) -> Iterator[RawItem | Rejection]:
+        # ids are the file paths below the folder all media share (our export's audio/, audb's
+        # wav/), without the extension; deeper folders join with "_" (ids contain no "/")
+        parents = {Path(f).parent.as_posix() for f in self.files}
+        common = os.path.commonpath(list(parents)) if parents else ""
         for file, rec in self.files.items():
-            native = Path(file).with_suffix("").as_posix().replace("/", "_")
-            if native.startswith("audio_"):
-                native = native[len("audio_"):]  # our export's folder, not part of the id
+            relative = Path(os.path.relpath(file, common or ".")).with_suffix("")
+            native = relative.as_posix().replace("/", "_")
             try:
                 yield RawItem(**self._raw(native, file, rec))
             except (ValueError, TypeError) as exc:

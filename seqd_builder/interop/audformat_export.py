@@ -130,10 +130,8 @@ def _set(table, column_id: str, scheme_id: str | None, rater_id: str | None, val
     table[column_id].set(values)
 
 
-def _write_split(af, db, split: str, rows: list[dict[str, Any]], config: str, root: Path) -> None:
+def _write_split(af, db, split: str, rows: list[dict[str, Any]], config: str) -> None:
     files = [f"audio/{native_id(r['id'], config)}.wav" for r in rows]
-    for path, row in zip(files, rows):
-        (root / path).write_bytes(row["audio"]["bytes"])
     index = af.filewise_index(files)
     db.splits[split] = af.Split(SPLIT_TYPES.get(split, "other"))
     table = af.Table(index, split_id=split, media_id="microphone")
@@ -221,9 +219,13 @@ def export_config(config: SourceConfig, out: Path) -> tuple[Path, int]:
         db.schemes[scheme_id] = scheme
     n, exclude_self = 0, False
     for split in config.splits:
-        rows = list(config.rows(split))
+        rows = []
+        for row in config.rows(split):  # audio goes to disk as it streams; labels stay for the tables
+            path = root / "audio" / f"{native_id(row['id'], config.name)}.wav"
+            path.write_bytes(row.pop("audio")["bytes"])
+            rows.append(row)
         exclude_self = exclude_self or exclude_self_votes(rows)
-        _write_split(af, db, split, rows, config.name, root)
+        _write_split(af, db, split, rows, config.name)
         n += len(rows)
     db.meta["exclude_self_votes"] = exclude_self
     unused = [s for s in db.schemes if not any(c.scheme_id == s for t in db.tables.values()
