@@ -192,7 +192,11 @@ class TorchDataset:
 
     def __getitems__(self, indices: list[int]) -> list[dict[str, Any]]:
         """A whole batch in one Arrow read (torch's DataLoader calls this when it exists)."""
-        rows = self.dataset[list(map(int, indices))]
+        indices = list(map(int, indices))
+        if indices and indices == list(range(indices[0], indices[0] + len(indices))):
+            rows = self.dataset[indices[0]:indices[0] + len(indices)]  # a slice: no take() copy
+        else:
+            rows = self.dataset[indices]
         return [{"audio": decode(cell, self.sampling_rate),
                  **{c: self._value(c, rows[c][i]) for c in self.columns}}
                 for i, cell in enumerate(rows["audio"])]

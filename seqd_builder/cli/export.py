@@ -7,8 +7,6 @@ Thin wrappers over :mod:`seqd_builder.interop`; the import direction is a corpus
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
-
 import typer
 
 export_app = typer.Typer(

@@ -97,7 +97,8 @@ def _schemes(af, card: dict[str, Any]) -> dict[str, Any]:
         "phone": af.Scheme("str", description="phone label of an aligned segment"),
         "fold": af.Scheme("str", description="test group of the row under a protocol of meta.protocols"),
         "self_rating": af.Scheme("bool", description="the rater is the speaker"),
-        "weight": af.Scheme("float", minimum=0.0, description="vote weight (counts, 1/n of a multi-label line)"),
+        "weight": af.Scheme("float", minimum=0.0,
+                            description="vote weight (counts, 1/n of a multi-label line)"),
     }
     levels = (scales.get("intensity") or {}).get("levels")
     if levels:

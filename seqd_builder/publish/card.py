@@ -2,8 +2,9 @@
 
 The YAML header is what ``datasets.load_dataset`` and the Hub read: ``configs`` (one per corpus plus
 ``all``) with their ``data_files``, and ``dataset_info`` with the declared features and split sizes, so
-the features are never inferred from parquet. It is produced through the public classes of
-huggingface_hub and datasets (:func:`card_data`), not templated as text. The Markdown body follows the HF card sections (with an added audit section: rejections and
+the features are never inferred from parquet. It is made with public classes of huggingface_hub and
+datasets (:func:`card_data`), not templated as
+text. The Markdown body follows the HF card sections (with an added audit section: rejections and
 checksums) and is rendered with jinja2 under ``StrictUndefined``, so a missing value fails the build
 instead of vanishing from the card.
 """
@@ -66,7 +67,8 @@ def _dataset_info(config: str, splits: dict[str, dict[str, int]]):
     from datasets import DatasetInfo, SplitDict, SplitInfo
 
     return DatasetInfo(features=FEATURES, config_name=config, splits=SplitDict(
-        {s: SplitInfo(name=s, num_bytes=v["bytes"], num_examples=v["rows"]) for s, v in sorted(splits.items())}))
+        {s: SplitInfo(name=s, num_bytes=v["bytes"], num_examples=v["rows"])
+         for s, v in sorted(splits.items())}))
 
 
 def card_data(manifest: dict[str, Any]):
