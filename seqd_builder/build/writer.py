@@ -52,7 +52,10 @@ def encode_row(row: dict[str, Any]) -> dict[str, Any]:
     """Class names → ``ClassLabel`` indices; every other value is already of its Arrow type.
 
     Rows come from :meth:`Utterance.to_row`, whose values were checked when the record was made, so
-    this is the whole of ``Features.encode_example`` that they need (at a fraction of its cost).
+    this is the whole of ``Features.encode_example`` that they need. Measured on EmoDB's rows
+    (``benchmark/perf/encode_rows.py``): the same Arrow table, 0.5 µs per row here against 217 µs
+    for ``encode_example`` (which walks every nested phone segment), 3x the cost of encoding plus
+    making the table.
     """
     row = dict(row)
     for name in ("category", "category_perceived"):

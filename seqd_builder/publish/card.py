@@ -2,7 +2,8 @@
 
 The YAML header is what ``datasets.load_dataset`` and the Hub read: ``configs`` (one per corpus plus
 ``all``) with their ``data_files``, and ``dataset_info`` with the declared features and split sizes, so
-the features are never inferred from parquet. It is produced with PyYAML from a dict, not templated as
+the features are never inferred from parquet. It is made with public classes of huggingface_hub and
+datasets (:func:`card_data`), not templated as
 text. The Markdown body follows the HF card sections (with an added audit section: rejections and
 checksums) and is rendered with jinja2 under ``StrictUndefined``, so a missing value fails the build
 instead of vanishing from the card.
@@ -15,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
-from datasets import Audio, ClassLabel, DatasetInfo, List, Value
+from datasets import Audio, ClassLabel, List, Value
 
 from .. import __version__
 from ..schema import CATEGORIES, COLUMN_DOCS, FEATURES
@@ -104,51 +104,61 @@ def _hub_licence(licence: dict[str, Any]) -> str:
     return lid if lid in _HUB_LICENCES else "other"
 
 
-def card_header(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The YAML header as a dict (configs, dataset_info, licence, languages, tags)."""
+def _dataset_info(config: str, splits: dict[str, dict[str, int]]):
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+
+    return DatasetInfo(features=FEATURES, config_name=config, splits=SplitDict(
+        {s: SplitInfo(name=s, num_bytes=v["bytes"], num_examples=v["rows"])
+         for s, v in sorted(splits.items())}))
+
+
+def card_data(manifest: dict[str, Any]):
+    """The YAML header as a ``huggingface_hub.DatasetCardData``.
+
+    Built through the libraries' public classes, the ones ``push_to_hub`` writes headers with:
+    ``DatasetCardData`` for the Hub's fields, ``DatasetInfosDict.to_dataset_card_data`` for
+    ``dataset_info`` (features declared from :data:`FEATURES`, split sizes) and
+    ``MetadataConfigs.to_dataset_card_data`` for ``configs`` (one per corpus, plus ``all``).
+    """
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCardData
+
     configs = manifest["configs"]
-    features_yaml = DatasetInfo(features=FEATURES)._to_yaml_dict()["features"]
-    header: dict[str, Any] = {
-        "pretty_name": " + ".join(c["title"] for c in configs.values()),
-        "license": sorted({_hub_licence(c["card"]["licence"]) for c in configs.values()}),
-        "language": sorted({lang for c in configs.values() for lang in c["card"]["languages"]}),
-        "task_categories": ["audio-classification"],
-        "tags": ["speech-emotion-recognition", "seqd-builder", "emotion", "audio"],
-        "configs": [], "dataset_info": [],
-    }
+    tags = ["speech-emotion-recognition", "seqd-builder", "emotion", "audio"]
     if any(c["card"].get("synthetic") for c in configs.values()):
-        header["tags"].append("synthetic")
+        tags.append("synthetic")
+    data = DatasetCardData(
+        pretty_name=" + ".join(c["title"] for c in configs.values()),
+        license=sorted({_hub_licence(c["card"]["licence"]) for c in configs.values()}),
+        language=sorted({lang for c in configs.values() for lang in c["card"]["languages"]}),
+        task_categories=["audio-classification"], tags=tags)
     names = sorted(configs)
-    for i, name in enumerate(names):
-        cfg = configs[name]
-        header["configs"].append({
-            "config_name": name,
-            **({"default": True} if i == 0 and len(names) == 1 else {}),
-            "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in sorted(cfg["splits"])],
-        })
-        header["dataset_info"].append({
-            "config_name": name, "features": features_yaml,
-            "splits": [{"name": s, "num_bytes": v["bytes"], "num_examples": v["rows"]}
-                       for s, v in sorted(cfg["splits"].items())],
-        })
+    metadata = {name: {**({"default": True} if len(names) == 1 else {}),
+                       "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"}
+                                      for s in sorted(configs[name]["splits"])]}
+                for name in names}
+    infos = {name: _dataset_info(name, configs[name]["splits"]) for name in names}
     if len(names) > 1:
         all_splits = sorted({s for c in configs.values() for s in c["splits"]})
-        header["configs"].append({
-            "config_name": "all", "default": True,
-            "data_files": [{"split": s, "path": f"data/*/{s}-*.parquet"} for s in all_splits],
-        })
-        header["dataset_info"].append({
-            "config_name": "all", "features": features_yaml,
-            "splits": [{"name": s,
-                        "num_bytes": sum(c["splits"].get(s, {}).get("bytes", 0) for c in configs.values()),
-                        "num_examples": sum(c["splits"].get(s, {}).get("rows", 0) for c in configs.values())}
-                       for s in all_splits],
-        })
-    return header
+        metadata["all"] = {"default": True, "data_files": [{"split": s, "path": f"data/*/{s}-*.parquet"}
+                                                           for s in all_splits]}
+        infos["all"] = _dataset_info("all", {
+            s: {"bytes": sum(c["splits"].get(s, {}).get("bytes", 0) for c in configs.values()),
+                "rows": sum(c["splits"].get(s, {}).get("rows", 0) for c in configs.values())}
+            for s in all_splits})
+    MetadataConfigs(metadata).to_dataset_card_data(data)
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    return data
+
+
+def card_header(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The YAML header as a dict (configs, dataset_info, licence, languages, tags)."""
+    return card_data(manifest).to_dict()
 
 
 def render_card(manifest: dict[str, Any]) -> str:
-    header = yaml.safe_dump(card_header(manifest), sort_keys=False, allow_unicode=True, width=120)
+    header = card_data(manifest).to_yaml()
     body = _ENV.get_template("dataset_card.md.j2").render(
         manifest=manifest, configs=manifest["configs"], column_docs=COLUMN_DOCS,
         types={k: feature_type(v) for k, v in FEATURES.items()},
@@ -157,7 +167,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         synthetic=sorted(n for n, c in manifest["configs"].items() if c["card"].get("synthetic")),
         recorded=sorted(n for n, c in manifest["configs"].items() if not c["card"].get("synthetic")),
     )
-    return f"---\n{header}---\n\n{body}"
+    return f"---\n{header}\n---\n\n{body}"
 
 
 def write_card(out: Path, manifest: dict[str, Any]) -> Path:
