@@ -91,6 +91,8 @@ class ConfigReport:
 class BuildReport:
     out: Path
     configs: list[ConfigReport]
+    audit: dict[str, Any] | None = None
+    """The data audit's summary (``reports/audit.json``), None when the build ran with audit=False."""
 
     def summary(self) -> str:
         return "\n".join(c.summary() for c in self.configs)
@@ -520,7 +522,8 @@ def _combine_rejections(out: Path, configs: Iterable[str]) -> None:
 def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | Path] | None = None,
           root: str | Path | None = None, workers: int = 1, phones: str | None = None,
           options: Mapping[str, Mapping[str, Any]] | None = None, force: bool = False,
-          max_shard_bytes: int = DEFAULT_SHARD_BYTES, progress: bool = True) -> BuildReport:
+          max_shard_bytes: int = DEFAULT_SHARD_BYTES, progress: bool = True,
+          audit: bool = True) -> BuildReport:
     """Build one or several corpora into one dataset folder (one config per corpus, plus ``all``).
 
     ``root`` is the corpus folder when building one corpus; ``roots`` maps corpus names to folders
@@ -550,10 +553,15 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
                                     max_shard_bytes=max_shard_bytes, progress=progress))
     manifest = _read_manifest(out)
     _combine_rejections(out, manifest.get("configs", {}))
+    audit_summary = None
+    if audit:  # the data audit (seqd_builder.audit) reads the finished shards; the card shows it
+        from ..audit import audit_build
+
+        audit_summary = audit_build(out)
     from ..publish.card import write_card
 
     write_card(out, manifest)
     if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
         (out / STAGING).rmdir()
-    return BuildReport(out, reports)
+    return BuildReport(out, reports, audit_summary)
 

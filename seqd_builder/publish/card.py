@@ -106,18 +106,21 @@ def card_header(manifest: dict[str, Any]) -> dict[str, Any]:
     return header
 
 
-def render_card(manifest: dict[str, Any]) -> str:
+def render_card(manifest: dict[str, Any], audit: dict[str, Any] | None = None) -> str:
+    """The card; ``audit`` is the data audit's summary (``reports/audit.json``), shown when given."""
     header = yaml.safe_dump(card_header(manifest), sort_keys=False, allow_unicode=True, width=120)
     body = _ENV.get_template("dataset_card.md.j2").render(
         manifest=manifest, configs=manifest["configs"], column_docs=COLUMN_DOCS,
         types={k: feature_type(v) for k, v in FEATURES.items()},
         categories=CATEGORIES, version=__version__,
-        multi=len(manifest["configs"]) > 1,
+        multi=len(manifest["configs"]) > 1, audit=audit,
     )
     return f"---\n{header}---\n\n{body}"
 
 
 def write_card(out: Path, manifest: dict[str, Any]) -> Path:
+    from ..audit import load_audit
+
     path = Path(out) / "README.md"
-    path.write_text(render_card(manifest), encoding="utf-8")
+    path.write_text(render_card(manifest, load_audit(out)), encoding="utf-8")
     return path
