@@ -200,3 +200,45 @@ def test_thresholds_are_checked():
         Thresholds(speech_ratio=2)
     with pytest.raises(ConfigError, match="unknown audit thresholds"):
         Thresholds.from_mapping({"snr": 3})
+
+
+def test_the_leaderboard_shows_text_overlap_and_flags_per(tmp_path, monkeypatch):
+    from seqd_builder.leaderboard import render_site, submit
+    from seqd_builder.leaderboard.testing import make_result, task_assets
+
+    monkeypatch.setenv("SEQD_ASSETS", str(task_assets(tmp_path / "assets")))
+    data = make_result("emodb", seed=3)
+    data["protocol"]["text_overlap"] = 1.0
+    for f in data["folds"]:
+        f["metrics"]["per"] = 0.4
+    data["metrics"]["per"] = {"mean": 0.4, "std": 0.0}
+    src = tmp_path / "r.json"
+    src.write_text(json.dumps(data), encoding="utf-8")
+    subs = tmp_path / "subs"
+    submit(src, subs)
+    old = make_result("emodb", seed=4, model="baseline")  # filed before text overlap was recorded
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    submit(tmp_path / "old.json", subs)
+    render_site(subs, tmp_path / "site")
+    page = (tmp_path / "site" / "emodb.html").read_text(encoding="utf-8")
+    assert "100.0% of test utterances have their transcript in training" in page
+    assert "a PER here is partly a memorised sentence" in page
+    assert 'class="badge flag"' in page and "not recorded" in page
+    md = next((tmp_path / "site").rglob("emodb.md")).read_text(encoding="utf-8")
+    assert "(text overlap)" in md and "Text overlap: 100.0% of test utterances" in md
+
+
+def test_task_data_folds_use_transcripts(planted):
+    from seqd_builder.benchmark.data import load_task_data
+    from seqd_builder.benchmark.tasks import load_task
+
+    out, _ = planted
+    data = load_task_data(load_task("emodb_text_disjoint"), out)
+    _, folds = data.folds()
+    assert len(folds) == 20 and text_overlap_share(folds, data.texts) == 0.0
+    standard = load_task_data(load_task("emodb"), out)
+    _, folds = standard.folds()
+    assert text_overlap_share(folds, standard.texts) == 1.0
+    with pytest.raises(ProtocolError, match="needs at least 2 distinct transcripts") as exc:
+        load_task_data(load_task("ravdess_statement_disjoint"), out).folds()
+    assert "statement 01 only" in exc.value.hint

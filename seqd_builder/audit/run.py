@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,9 @@ def _decode(cell: dict, folder: Path) -> np.ndarray:
 
 
 def _read_config(name: str, files: Sequence[Path], folder: Path, thresholds: Thresholds,
-                 prints: list, per_file: list[dict]) -> dict[str, list]:
+                 prints: list, per_file: list[dict], timings: dict[str, float]) -> dict[str, list]:
     meta: dict[str, list] = {c: [] for c in META_COLUMNS}
+    clock = time.perf_counter
     for path in files:
         pf = pq.ParquetFile(path)
         cols = [c for c in META_COLUMNS if c in pf.schema_arrow.names]
@@ -78,16 +80,23 @@ def _read_config(name: str, files: Sequence[Path], folder: Path, thresholds: Thr
         for batch in pf.iter_batches(batch_size=BATCH, columns=["id", "audio"]):
             for utt_id, cell in zip(batch.column("id").to_pylist(), batch.column("audio").to_pylist()):
                 entry = {"id": utt_id, "config": name, "file": cell.get("path") or ""}
+                t0 = clock()
                 try:
                     y = _decode(cell, folder)
                 except (OSError, RuntimeError, sf.LibsndfileError) as exc:
                     entry["error"] = f"audio not decodable: {exc}"
                     per_file.append(entry)
                     continue
+                t1 = clock()
                 stats, intervals = signal.measure(y, thresholds)
                 entry.update(stats.to_json())
                 per_file.append(entry)
+                t2 = clock()
                 prints.append(duplicates.fingerprint(utt_id, y, intervals))
+                t3 = clock()
+                timings["decode"] += t1 - t0
+                timings["signal"] += t2 - t1
+                timings["fingerprint"] += t3 - t2
     meta["category"] = [CATEGORIES[c] if isinstance(c, int) else c for c in meta["category"]]
     return meta
 
@@ -133,7 +142,7 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
                  task: str | None = None) -> dict[str, Any]:
     """Audit every config of a built dataset folder (or only the corpus and protocol of ``task``).
 
-    Returns ``{"summary": …, "per_file": […]}``: the summary holds per-config signal, duration,
+    Returns ``{"summary": …, "per_file": […], "timings_s": {…}}``: the summary holds per-config signal, duration,
     label, agreement and leakage sections, the folder's duplicates, and ``warnings`` (one dict per
     problem: kind, config, id, file, detail). Nothing is removed from the dataset.
     """
@@ -151,13 +160,15 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
         files = {task_obj.corpus: files[task_obj.corpus]}
     prints: list[duplicates.Fingerprint] = []
     per_file: list[dict] = []
+    timings = {"decode": 0.0, "signal": 0.0, "fingerprint": 0.0, "duplicates": 0.0, "leakage": 0.0}
+    started = time.perf_counter()
     configs: dict[str, Any] = {}
     warnings: list[dict[str, Any]] = []
     file_of: dict[str, str] = {}
     config_of: dict[str, str] = {}
     for name, shards in files.items():
         start = len(per_file)
-        meta = _read_config(name, shards, folder, thresholds, prints, per_file)
+        meta = _read_config(name, shards, folder, thresholds, prints, per_file, timings)
         rows = per_file[start:]
         for r in rows:
             file_of[r["id"]], config_of[r["id"]] = r["file"], name
@@ -181,7 +192,9 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
                 warnings.append(_warn("class_imbalance", name, None, None,
                                       f"split {split}: largest class {d['imbalance_ratio']:g}× the smallest "
                                       f"(threshold {thresholds.imbalance_ratio:g})"))
+        t0 = time.perf_counter()
         leak = _leakage(name, meta, task_obj)
+        timings["leakage"] += time.perf_counter() - t0
         for p in leak["protocols"]:
             if p.get("applicable") and p.get("text_overlap_train"):
                 warnings.append(_warn("text_overlap", name, None, None,
@@ -197,7 +210,9 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
             "labels": dist, "agreement": labels.agreement(meta["agreement"], meta["votes"]),
             "leakage": leak,
         }
+    t0 = time.perf_counter()
     dups = duplicates.find_duplicates(prints, thresholds)
+    timings["duplicates"] = time.perf_counter() - t0
     for group in dups["exact"]:
         for utt in group:
             others = [f"{o} ({file_of[o]})" for o in group if o != utt]
@@ -216,7 +231,9 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
         "thresholds": thresholds.to_json(), "libraries": _libraries(), "configs": configs,
         "duplicates": {k: v for k, v in dups.items()}, "warnings": warnings,
     }
-    return {"summary": summary, "per_file": per_file}
+    timings["total"] = time.perf_counter() - started
+    return {"summary": summary, "per_file": per_file,
+            "timings_s": {k: round(v, 3) for k, v in timings.items()}}
 
 
 def _leakage(name: str, meta: dict[str, list], task_obj) -> dict[str, Any]:
