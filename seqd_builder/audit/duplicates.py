@@ -43,7 +43,10 @@ _MEL = librosa.filters.mel(sr=SR, n_fft=512, n_mels=N_MELS, fmax=FMAX)
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The content hash, log-mel frames ``[T, N_MELS]`` (dB), envelope ``[T]`` and summary vector."""
+    """The content hash, log-mel frames ``[T, N_MELS]``, envelope ``[T]`` (dB) and summary vector.
+
+    The log-mel is kept as uint8 steps of 0.25 dB above the file's floor (max - 60 dB): 3.2 kB per
+    second of audio instead of 12.8 as float32, and the correlation it serves ignores the offset."""
 
     key: str
     digest: str
@@ -72,7 +75,8 @@ def fingerprint(key: str, y: np.ndarray, intervals: np.ndarray) -> Fingerprint:
     speech = logmel[:, frames] if frames.any() else logmel
     centred = speech - speech.mean()
     summary = np.concatenate([centred.mean(axis=1), centred.std(axis=1)]).astype(np.float32)
-    return Fingerprint(key, content_hash(y), logmel.T.astype(np.float32),
+    steps = np.round((logmel - (logmel.max() - FLOOR_DB)) * 4).astype(np.uint8)
+    return Fingerprint(key, content_hash(y), np.ascontiguousarray(steps.T),
                        envelope.astype(np.float32), summary)
 
 
@@ -107,7 +111,8 @@ def spectral_correlation(a: Fingerprint, b: Fingerprint, lag: int) -> float:
     lo, hi = max(0, -lag), min(m, n - lag)
     if hi - lo < 2:
         return -1.0
-    x, y = a.logmel[lo:hi].ravel(), b.logmel[lo + lag:hi + lag].ravel()
+    x = a.logmel[lo:hi].ravel().astype(np.float32)
+    y = b.logmel[lo + lag:hi + lag].ravel().astype(np.float32)
     x, y = x - x.mean(), y - y.mean()
     den = float(np.sqrt((x ** 2).sum() * (y ** 2).sum()))
     return float((x * y).sum() / den) if den > 0 else -1.0
