@@ -242,3 +242,24 @@ def test_task_data_folds_use_transcripts(planted):
     with pytest.raises(ProtocolError, match="needs at least 2 distinct transcripts") as exc:
         load_task_data(load_task("ravdess_statement_disjoint"), out).folds()
     assert "statement 01 only" in exc.value.hint
+
+
+def test_seqd_audit_command(planted, tmp_path, capsys):
+    from seqd_builder.audit import audit_build
+    from seqd_builder.cli import main
+
+    out, _ = planted
+    before = (out / "reports" / "audit.json").stat().st_mtime_ns
+    audit_build(out)  # nothing changed since the build: the last audit stands
+    assert (out / "reports" / "audit.json").stat().st_mtime_ns == before
+    report = tmp_path / "a.json"
+    assert main(["audit", str(out), "--task", "emodb_text_disjoint", "--json", str(report)]) == 0
+    text = capsys.readouterr().out
+    assert "protocol loso_text_disjoint (20 folds): text overlap test→train 0.0%" in text
+    assert "clipping: emodb emodb/08a01Wx (08a01Wx.wav)" in text
+    assert json.loads(report.read_text())["summary"]["task"] == "emodb_text_disjoint"
+    assert main(["audit", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no built corpus" in err and "Traceback" not in err
+    assert main(["audit", str(out), "--threshold", "snr=3"]) == 2
+    assert "unknown audit thresholds ['snr']" in capsys.readouterr().err

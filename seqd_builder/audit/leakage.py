@@ -14,6 +14,7 @@ memorise them. The audit measures, per fold:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,8 +85,6 @@ def protocol_leakage(protocol: Protocol, speakers: Sequence[str], splits: Sequen
 
 
 def _lenient(protocol: Protocol) -> Protocol:
-    import dataclasses
-
     return dataclasses.replace(protocol, speaker_independent=False)
 
 

@@ -200,7 +200,9 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
                 warnings.append(_warn("text_overlap", name, None, None,
                                       f"protocol {p['protocol']}: {100 * p['text_overlap_train']:.1f}% of "
                                       f"test utterances with a transcript have it in training"))
-            if p.get("folds_sharing_speakers"):
+            # a protocol that does not claim speaker independence (ESD's official split) is recorded,
+            # not warned about
+            if p.get("folds_sharing_speakers") and p.get("speaker_independent"):
                 warnings.append(_warn("speaker_overlap", name, None, None,
                                       f"protocol {p['protocol']}: folds {p['folds_sharing_speakers'][:10]} "
                                       f"share speakers between roles"))
@@ -252,7 +254,10 @@ def _leakage(name: str, meta: dict[str, list], task_obj) -> dict[str, Any]:
         keep = [i for i, c in enumerate(meta["category"]) if task_obj.class_of(c) is not None] \
             if "category" in task_obj.targets else None
     idx = keep if keep is not None else range(len(speakers))
-    sel = lambda xs: [xs[i] for i in idx]  # noqa: E731
+
+    def sel(values: list) -> list:
+        return [values[i] for i in idx]
+
     for pname in names:
         try:
             protocol = Protocol.from_card(card, pname)
