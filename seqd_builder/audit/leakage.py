@@ -77,11 +77,17 @@ def protocol_leakage(protocol: Protocol, speakers: Sequence[str], splits: Sequen
         "applicable": True, "n_folds": len(folds),
         "text_overlap_train": round(sum(f["_hits_train"] for f in per_fold) / n, 4) if n else None,
         "text_overlap_validation": round(sum(f["_hits_validation"] for f in per_fold) / n, 4) if n else None,
+        "text_overlap_train_range": _range([f["text_overlap_train"] for f in per_fold]),
         "test_with_text": n, "test_rows": sum(f["sizes"]["test"] for f in per_fold),
         "folds_sharing_speakers": [f["fold"] for f in per_fold if any(f["speaker_overlap"].values())],
         "folds": [{k: v for k, v in f.items() if not k.startswith("_")} for f in per_fold],
     })
     return entry
+
+
+def _range(values: list[float | None]) -> list[float] | None:
+    known = [v for v in values if v is not None]
+    return [min(known), max(known)] if known else None
 
 
 def _lenient(protocol: Protocol) -> Protocol:
