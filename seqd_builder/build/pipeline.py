@@ -14,7 +14,8 @@ One way through, one item at a time, with bounded memory:
    main loop; every finished shard and every rejection is journaled (:mod:`.journal`), so a killed
    build resumes where it stopped and writes the same rows;
 6. at the end shards are linked to their published names, and the rejection report, checksums,
-   manifest and dataset card are written.
+   manifest, the data audit (:mod:`seqd_builder.audit`, reading the finished shards) and the dataset
+   card are written.
 
 Every source item ends as a row or as a rejection; the accounting (found = written + rejected) is
 checked before the build reports success.
