@@ -262,6 +262,14 @@ def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) 
     pd.DataFrame(table).to_csv(path, index=False)
 
 
+def text_overlap_share(folds, texts) -> float | None:
+    """Share of the run's test utterances whose transcript occurs in their fold's training set
+    (:mod:`seqd_builder.audit.leakage`); None when no test utterance has a transcript."""
+    from ..audit.leakage import text_overlap_share as share
+
+    return share(folds, texts)
+
+
 def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_results, accelerator,
              runtime, submitter, run_notes=()) -> dict:
     folds_json = [r["fold"] for r in fold_results]
@@ -281,7 +289,8 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
         "schema_version": 1, "task": task.name, "model": cfg["name"],
         "upstream": upstream_info(up, layers), "config": cfg, "config_hash": chash,
         "code_version": code_version(), "seeds": [int(cfg["training"]["seed"])],
-        "protocol": {"name": protocol.name, "n_folds": len(chosen), "averaging": task.averaging[:200]},
+        "protocol": {"name": protocol.name, "n_folds": len(chosen), "averaging": task.averaging[:200],
+                     "text_overlap": text_overlap_share(chosen, data.texts or [None] * len(data))},
         "primary_metric": task.primary_metric, "metrics": averaged, "folds": folds_json,
         "runtime_s": round(float(runtime), 3), "hardware": hardware(accelerator.device), "date": now_iso(),
         "dataset": describe(task, data, data.folder),

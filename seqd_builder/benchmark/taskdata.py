@@ -79,6 +79,7 @@ class TaskData:
     vad: np.ndarray
     phones: list[list[str]]
     n_intensity: int = 0
+    texts: list[str | None] | None = None
     folder: Path | None = None  # the dataset folder (its manifest gives the content fingerprint)
     # whether the row has a consensus category of the corpus's own set (not "no agreement", not
     # "other"): EmoSphere-SER's released label script trains only on such rows (training.train_rows)
@@ -101,7 +102,8 @@ class TaskData:
         from ..corpora.protocols import Protocol
 
         protocol = Protocol.from_card(load_card(self.task.corpus), self.task.protocol)
-        folds = protocol.folds(self.speakers, self.splits)  # asserts speaker-disjointness
+        # asserts speaker-disjointness; transcripts and ids serve the text-disjoint protocols
+        folds = protocol.folds(self.speakers, self.splits, self.texts, self.ids)
         if self.task.n_folds is not None and len(folds) != self.task.n_folds:
             raise ProtocolError(f"task {self.task.name!r} expects {self.task.n_folds} folds, protocol "
                                 f"{protocol.name!r} gives {len(folds)} on this dataset",
@@ -162,6 +164,7 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
                     splits=[splits[i] or "train" for i in sel], category=cls_idx[rows],
                     intensity=levels[rows], gender=gender[rows], vad=vad[rows],
                     phones=[phones[i] for i in sel], n_intensity=n_int, folder=Path(folder),
+                    texts=[get("text")[i] for i in sel],
                     consensus=consensus[rows])
 
 

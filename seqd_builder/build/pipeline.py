@@ -14,7 +14,8 @@ One way through, one item at a time, with bounded memory:
    main loop; every finished shard and every rejection is journaled (:mod:`.journal`), so a killed
    build resumes where it stopped and writes the same rows;
 6. at the end shards are linked to their published names, and the rejection report, checksums,
-   manifest and dataset card are written.
+   manifest, the data audit (:mod:`seqd_builder.audit`, reading the finished shards) and the dataset
+   card are written.
 
 Every source item ends as a row, a rejection or a skip by design; the accounting (found, counted from
 the source listing = written + rejected + skipped, :mod:`.accounting`) is checked before the build
@@ -103,6 +104,8 @@ class ConfigReport:
 class BuildReport:
     out: Path
     configs: list[ConfigReport]
+    audit: dict[str, Any] | None = None
+    """The data audit's summary (``reports/audit.json``), None when the build ran with audit=False."""
 
     def summary(self) -> str:
         return "\n".join(c.summary() for c in self.configs)
@@ -522,7 +525,8 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
 def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | Path] | None = None,
           root: str | Path | None = None, workers: int = 1, phones: str | None = None,
           options: Mapping[str, Mapping[str, Any]] | None = None, force: bool = False,
-          max_shard_bytes: int = DEFAULT_SHARD_BYTES, progress: bool = True) -> BuildReport:
+          max_shard_bytes: int = DEFAULT_SHARD_BYTES, progress: bool = True,
+          audit: bool = True) -> BuildReport:
     """Build one or several corpora into one dataset folder (one config per corpus, plus ``all``).
 
     ``root`` is the corpus folder when building one corpus; ``roots`` maps corpus names to folders
@@ -552,10 +556,15 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
                                         max_shard_bytes=max_shard_bytes, progress=progress))
         manifest = _read_manifest(out)
         combine_rejections(out, manifest.get("configs", {}))
+        audit_summary = None
+        if audit:  # the data audit (seqd_builder.audit) reads the finished shards; the card shows it
+            from ..audit import audit_build
+
+            audit_summary = audit_build(out)
         from ..publish.card import write_card
 
         write_card(out, manifest)
         if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
             (out / STAGING).rmdir()
-    return BuildReport(out, reports)
+    return BuildReport(out, reports, audit_summary)
 

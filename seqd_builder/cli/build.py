@@ -57,6 +57,8 @@ def build_command(
     force: bool = typer.Option(False, "--force", help="Rebuild from scratch even if up to date."),
     shard_mb: int = typer.Option(256, "--shard-mb", min=1, help="Audio megabytes per parquet shard."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    audit: bool = typer.Option(True, "--audit/--no-audit",
+                               help="Run the data audit (leakage, duplicates, signal) for the card."),
 ) -> None:
     """Build corpora into one Hugging Face dataset folder (resumable; re-running is safe)."""
     from ..build import build
@@ -82,8 +84,14 @@ def build_command(
     with removed_if_failed(out):
         report = build(corpora, out, root=plain, roots=roots, workers=workers, phones=phones,
                        options=options, force=force, max_shard_bytes=shard_mb * 1024 * 1024,
-                       progress=not quiet)
+                       progress=not quiet, audit=audit)
     typer.echo(report.summary())
+    if report.audit is not None:
+        counts: dict[str, int] = {}
+        for w in report.audit["warnings"]:
+            counts[w["kind"]] = counts.get(w["kind"], 0) + 1
+        typer.echo("audit: " + (_counts(counts) or "no warnings")
+                   + f" (reports/audit.json; `seqd audit {report.out}` lists them)")
     typer.echo(f"dataset folder: {report.out}  (datasets.load_dataset({str(report.out)!r}))")
     if any(sum(c.rejected.values()) for c in report.configs):
         typer.echo(f"rejected items with reasons: {report.out / 'rejected.jsonl'}")

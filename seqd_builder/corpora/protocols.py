@@ -17,10 +17,24 @@ card makes (``speaker_independent: true`` means no speaker is in two roles of on
 For the fold kinds the validation set (early stopping) is the next fold's test group in cyclic order,
 taken out of the training set, unless the card sets ``validation: none``. The rule is in code, not left
 to shell loops, so every submission is evaluated the same way.
+
+Text-disjoint variants (acted corpora repeat a few sentences in every speaker and emotion, so a model
+can learn the sentence instead of the emotion, and a phone head can memorise it):
+
+``text_groups: N``
+    the distinct transcripts (normalised: case, punctuation and spacing ignored; sorted) are dealt
+    round-robin into N groups, and each speaker fold is crossed with each group: the test set is the
+    fold's speakers *on the group's texts*, training and validation keep only rows whose text is in no
+    test text. Every row is tested once; rows without a transcript are left out of every role.
+    EmoDB: leave one speaker out × 2 text groups; RAVDESS: train on one statement, test on the other.
+``test_ids: <regex>``
+    test rows are only those whose native id matches (IEMOCAP ``_impro``: improvised utterances only,
+    whose transcripts are not read from a script shared across sessions).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +75,8 @@ class Protocol:
     group: str | None = None
     validation: str = "next_fold"
     splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    text_groups: int = 0
+    test_ids: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -74,6 +90,13 @@ class Protocol:
             re.compile(self.group)
         if self.kind == "official_split" and "test" not in self.splits:
             raise ConfigError(f"protocol {self.name!r} of {self.corpus}: official_split needs 'test'")
+        if not isinstance(self.text_groups, int) or self.text_groups < 0 or self.text_groups == 1:
+            raise ConfigError(f"protocol {self.name!r} of {self.corpus}: text_groups must be 0 (off) or "
+                              f"an integer >= 2, not {self.text_groups!r}")
+        if self.text_groups and self.kind == "official_split":
+            raise ConfigError(f"protocol {self.name!r} of {self.corpus}: text_groups needs speaker folds")
+        if self.test_ids is not None:
+            re.compile(self.test_ids)
         if self.validation not in ("next_fold", "none"):
             raise UnknownLabelError("validation rule", self.validation, ("next_fold", "none"))
         if self.kind == "speaker_folds":
@@ -96,7 +119,7 @@ class Protocol:
         splits = {k: tuple(v if isinstance(v, list) else [v])
                   for k in ("train", "validation", "test") if (v := spec.pop(k, None)) is not None}
         allowed = {"speaker_independent", "description", "group", "validation", "published", "seed",
-                   "rule"}
+                   "rule", "text_groups", "test_ids"}
         unknown = set(spec) - allowed
         if unknown:
             raise ConfigError(f"protocol {name!r}: unknown fields {sorted(unknown)}; valid: "
@@ -106,7 +129,8 @@ class Protocol:
                    speaker_independent=spec.get("speaker_independent", True),
                    description=spec.get("description", ""), folds_spec=folds, group=spec.get("group"),
                    validation=spec.get("validation", "next_fold") if kind != "official_split" else "none",
-                   splits=splits)
+                   splits=splits, text_groups=spec.get("text_groups", 0) or 0,
+                   test_ids=spec.get("test_ids"))
 
     # --- applying the protocol ---------------------------------------------------------------------
 
@@ -131,8 +155,13 @@ class Protocol:
             return [lookup.get(s) for s in native]
         raise ProtocolError(f"protocol {self.name!r} is an official split, it has no groups")
 
-    def folds(self, speakers: Sequence[str], splits: Sequence[str] | None = None) -> list[Fold]:
-        """Fold assignments over rows with these speakers (and split names, for official splits)."""
+    def folds(self, speakers: Sequence[str], splits: Sequence[str] | None = None,
+              texts: Sequence[str | None] | None = None,
+              ids: Sequence[str] | None = None) -> list[Fold]:
+        """Fold assignments over rows with these speakers (and split names, for official splits).
+
+        ``texts`` (transcripts) are needed by ``text_groups`` protocols and ``ids`` by ``test_ids``.
+        """
         if self.kind == "official_split":
             if splits is None:
                 raise ProtocolError(f"protocol {self.name!r} needs the rows' split names")
@@ -161,9 +190,63 @@ class Protocol:
                     vgroup, validation = None, np.array([], int)
                 train = np.flatnonzero((garr != group) & (garr != vgroup))
                 folds.append(Fold(str(group), train, validation, test, (str(group),)))
+        if self.test_ids is not None:
+            folds = self._filter_test(folds, ids)
+        if self.text_groups:
+            folds = self._cross_texts(folds, texts)
         if self.speaker_independent:
             check_speaker_disjoint(self, folds, speakers)
         return folds
+
+
+    def _filter_test(self, folds: list[Fold], ids: Sequence[str] | None) -> list[Fold]:
+        if ids is None:
+            raise ProtocolError(f"protocol {self.name!r} of {self.corpus} selects test rows by id "
+                                f"({self.test_ids!r}) and needs the rows' ids")
+        pattern = re.compile(self.test_ids)
+        match = np.array([bool(pattern.search(self._native(i))) for i in ids], dtype=bool)
+        out = [dataclasses.replace(f, test=f.test[match[f.test]]) for f in folds]
+        empty = [f.name for f in out if not len(f.test)]
+        if empty:
+            raise ProtocolError(f"protocol {self.name!r} of {self.corpus}: no test id of folds {empty} "
+                                f"matches {self.test_ids!r}",
+                                hint="this copy of the corpus lacks those utterances; use the standard "
+                                     "protocol")
+        return out
+
+    def _cross_texts(self, folds: list[Fold], texts: Sequence[str | None] | None) -> list[Fold]:
+        if texts is None:
+            raise ProtocolError(f"protocol {self.name!r} of {self.corpus} is text-disjoint and needs the "
+                                f"rows' transcripts")
+        keys = [normalise_text(t) for t in texts]
+        distinct = sorted({k for k in keys if k})
+        if len(distinct) < self.text_groups:
+            found = ", ".join(repr(t) for t in distinct[:5]) or "none"
+            raise ProtocolError(
+                f"protocol {self.name!r} of {self.corpus} needs at least {self.text_groups} distinct "
+                f"transcripts to hold texts out; the data has {len(distinct)} ({found})",
+                hint="a partial copy of the corpus (e.g. the RAVDESS subset with statement 01 only) "
+                     "cannot be evaluated text-disjointly; use the standard protocol and report its "
+                     "text overlap")
+        group_of = {t: i % self.text_groups for i, t in enumerate(distinct)}
+        tgroup = np.array([group_of.get(k, -1) if k else -1 for k in keys], dtype=int)
+        out = []
+        for f in folds:
+            for g in range(self.text_groups):
+                def other(idx: np.ndarray, g: int = g) -> np.ndarray:  # known text, not a test text
+                    return idx[(tgroup[idx] != g) & (tgroup[idx] >= 0)]
+
+                out.append(Fold(f"{f.name}/t{g + 1}", other(f.train), other(f.validation),
+                                f.test[tgroup[f.test] == g],
+                                tuple(f"{x}/t{g + 1}" for x in f.test_groups)))
+        return out
+
+
+def normalise_text(text: str | None) -> str:
+    """A transcript as compared for text overlap: lower case, letters and digits, single spaces."""
+    if not text:
+        return ""
+    return " ".join(re.sub(r"[^\w]+", " ", str(text).lower()).split())
 
 
 def check_speaker_disjoint(protocol: Protocol, folds: Sequence[Fold], speakers: Sequence[str]) -> None:

@@ -108,6 +108,11 @@ def badges(data: dict) -> list[dict]:
     return out
 
 
+def text_overlap_text(share: float | None) -> str:
+    """How a run's protocol text overlap reads on the board (results before it was recorded say so)."""
+    return "not recorded" if share is None else f"{100 * share:.1f}% of test utterances"
+
+
 def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dict:
     s, data = row.submission, row.submission.data
     upstream = data["upstream"]
@@ -117,13 +122,17 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
     if upstream.get("parameters"):
         detail.append(f"{count_text(upstream['parameters'])} parameters")
     cells = []
+    overlap = data["protocol"].get("text_overlap")
     for spec in board.columns:
         summary = data["metrics"].get(spec.name)
         if summary is None:
-            cells.append({"value": "–", "std": "", "ci": "", "best": False})
+            cells.append({"value": "–", "std": "", "ci": "", "best": False, "flag": ""})
             continue
         cells.append({"value": spec.format(summary["mean"]), "std": spec.format_std(summary.get("std")),
                       "ci": spec.format_ci(summary.get("ci95")),
+                      # a phone head can memorise a sentence it heard in training: its PER is then
+                      # partly recall of the text, and the cell says so
+                      "flag": "text overlap" if spec.name == "per" and overlap else "",
                       "best": len(board.rows) > 1 and summary["mean"] == board.best(spec)})
     hardware = data["hardware"]
     return {
@@ -152,6 +161,7 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
         "hardware": ", ".join([str(hardware[k]) for k in ("device", "cpu", "gpu") if hardware.get(k)]
                               + ([f"torch {hardware['torch']}"] if hardware.get("torch") else [])),
         "averaging": data["protocol"]["averaging"],
+        "text_overlap": text_overlap_text(overlap),
         "dataset": (data.get("dataset") or {}).get("name", ""),
         "notes": data.get("notes", ""),
         "synthetic": s.synthetic,
@@ -174,6 +184,10 @@ def board_view(board: Board, *, links: dict[str, tuple[str, str]] | None = None,
         "columns": [{"name": c.name, "label": c.label, "title": c.title, "arrow": c.arrow,
                      "direction": c.direction, "primary": i == 0} for i, c in enumerate(board.columns)],
         "percent": ", ".join(c.label for c in board.columns if c.display == "percent"),
+        # a protocol property, the same for every run of the task: the first run that records it
+        "text_overlap": next((text_overlap_text(r.submission.data["protocol"]["text_overlap"])
+                              for r in board.rows
+                              if r.submission.data["protocol"].get("text_overlap") is not None), ""),
         "rows": [_row_view(board, r, *links.get(r.submission.name, ("", ""))) for r in board.rows],
         "plots": plots or [],
     }

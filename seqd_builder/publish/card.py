@@ -157,7 +157,8 @@ def card_header(manifest: dict[str, Any]) -> dict[str, Any]:
     return card_data(manifest).to_dict()
 
 
-def render_card(manifest: dict[str, Any]) -> str:
+def render_card(manifest: dict[str, Any], audit: dict[str, Any] | None = None) -> str:
+    """The card; ``audit`` is the data audit's summary (``reports/audit.json``), shown when given."""
     header = card_data(manifest).to_yaml()
     body = _ENV.get_template("dataset_card.md.j2").render(
         manifest=manifest, configs=manifest["configs"], column_docs=COLUMN_DOCS,
@@ -166,11 +167,14 @@ def render_card(manifest: dict[str, Any]) -> str:
         multi=len(manifest["configs"]) > 1, scale_rows=scale_rows, phone_facts=phone_facts,
         synthetic=sorted(n for n, c in manifest["configs"].items() if c["card"].get("synthetic")),
         recorded=sorted(n for n, c in manifest["configs"].items() if not c["card"].get("synthetic")),
+        audit=audit,
     )
     return f"---\n{header}\n---\n\n{body}"
 
 
 def write_card(out: Path, manifest: dict[str, Any]) -> Path:
+    from ..audit import load_audit
+
     path = Path(out) / "README.md"
-    path.write_text(render_card(manifest), encoding="utf-8")
+    path.write_text(render_card(manifest, load_audit(out)), encoding="utf-8")
     return path
