@@ -66,7 +66,7 @@ def test_lhotse_manifests_load_back_with_labels(lhotse_out):
     assert (sup.speaker, sup.language, sup.text) == ("emodb/03", "de", "Der Lappen liegt auf dem Eisschrank.")
     assert sup.custom["category_native"] == "F" and sup.custom["agreement"] == pytest.approx(0.90)
     assert sup.custom["split"] == "train" and sup.custom["age"] == 31
-    assert sup.custom["folds"] == {"loso": "03", "speaker_folds": "fold1"}  # the card's protocols
+    assert sup.custom["folds"] == {"loso": "03", "loso_text_disjoint": "03", "speaker_folds": "fold1"}  # the card's protocols
     assert sup.alignment["phone"][0].symbol == sup.custom["phones"][0]  # lablaut, SAMPA as built
 
     ravdess = lhotse.load_manifest(lhotse_out / "ravdess_supervisions_train.jsonl.gz")
