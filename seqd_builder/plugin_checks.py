@@ -309,7 +309,8 @@ def adapter_checks(cls) -> list[Check]:
     """The contract of a registered corpus adapter; it builds ``cls.example_tree`` in a temporary folder."""
     checks = []
     for fn in (check_adapter_layout_error, check_adapter_example_tree, check_adapter_deterministic_items,
-               check_adapter_items_are_records, check_adapter_refuses_unknown_options):
+               check_adapter_items_are_records, check_adapter_refuses_unknown_options,
+               check_adapter_bad_audio_is_rejected_with_its_file):
         part = functools.partial(fn, cls)
         part.__name__ = f"{fn.__name__}[{cls.name}]"
         checks.append(part)
@@ -397,3 +398,61 @@ def check_adapter_refuses_unknown_options(cls) -> None:
 def _key(x) -> tuple:
     return (type(x).__name__, getattr(x, "native_id", getattr(x, "id", None)),
             str(getattr(x, "audio_path", None)), x.source_file, getattr(x, "source_line", getattr(x, "line", None)))
+
+
+_DAMAGE = (("truncate", {"truncated_audio", "corrupt_audio"}), ("corrupt", {"corrupt_audio"}),
+           ("delete", {"missing_audio"}))
+
+
+def check_adapter_bad_audio_is_rejected_with_its_file(cls) -> None:
+    """Through the real build: a truncated, a corrupt and a deleted audio file each end as one
+    rejection with the right reason and the file's path relative to the corpus root, and the build's
+    accounting still balances (the build raises otherwise)."""
+    import json
+    import os
+    import shutil
+
+    from . import testing
+    from .build import build
+    from .schema import RawItem
+
+    root, options = _example(cls)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "corpus" / root.name
+        shutil.copytree(root, copy, copy_function=lambda s, d: testing.link_or_copy(Path(s), Path(d)),
+                        symlinks=True)
+        items = [x for x in _items(cls, copy, options) if isinstance(x, RawItem) and x.audio_path]
+        files = {Path(x.audio_path) for x in items if Path(x.audio_path).is_file()}
+        budget = min(len(_DAMAGE), len(files) - 1)  # one file stays whole: a build of nothing fails
+        damaged, used = {}, set()
+        for item in items:
+            path = Path(item.audio_path)
+            if path in used or not path.is_file() or len(damaged) >= budget:
+                continue
+            used.add(path)
+            how, reasons = _DAMAGE[len(damaged)]
+            if how == "delete":
+                os.unlink(path)
+            else:
+                getattr(testing, how)(path)
+            damaged[item.native_id] = (path, reasons)
+        assert damaged, f"{cls.name}: the example tree has no audio file to damage"
+        listed = {x.native_id if isinstance(x, RawItem) else x.id.split("/", 1)[-1]
+                  for x in _items(cls, copy, options)}
+        out = Path(tmp) / "out"
+        build([cls.name], out, root=copy, options={cls.name: options} if options else None,
+              phones="none", progress=False, audit=False)
+        rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+        by_id = {r["id"].split("/", 1)[1]: r for r in rejected}
+        for native_id, (path, reasons) in damaged.items():
+            if native_id not in listed:
+                continue  # items come from the file listing: a deleted file is no item, nothing is lost
+            rej = by_id.get(native_id)
+            assert rej is not None, f"{cls.name}: damaged {path.name} is not among the rejections"
+            assert rej["reason"] in reasons, f"{cls.name}: {path.name} rejected as {rej['reason']}"
+            named = Path(rej["source_file"])
+            if named.is_absolute():  # only a file outside the corpus tree (a SEQD sheet) may be absolute
+                assert copy not in named.parents, f"{cls.name}: rejection names {named} absolutely"
+            else:
+                assert (copy / named).exists() or path.name in rej["source_file"], (
+                    f"{cls.name}: rejection names {named}, which is not a file of the corpus")

@@ -93,17 +93,25 @@ IEMOCAP_F000 = (
     "A-F1:\tval 3; act 2; dom  1;\t()\n\n")
 
 
+# the second turn's summary line as quoted there; its rater lines follow the first turn's format
+IEMOCAP_F001 = ("[10.0100 - 11.3925]\tSes01F_impro01_F001\tneu\t[2.5000, 2.5000, 2.5000]\n"
+                "C-E2:\tNeutral;\t()\nC-E3:\tNeutral;\t()\nC-E4:\tFrustration;\t()\n\n")
+
+
 def iemocap(dst: Path) -> Path:
-    """Session 1's first improvised dialog: the verbatim first turn and its transcript and audio."""
+    """Session 1's first improvised dialog: its first two turns, their transcripts and audio."""
     root = dst / "IEMOCAP_full_release"
     dialog = root / "Session1" / "dialog"
     (dialog / "EmoEvaluation").mkdir(parents=True)
     (dialog / "transcriptions").mkdir()
-    (dialog / "EmoEvaluation" / "Ses01F_impro01.txt").write_text(IEMOCAP_HEADER + IEMOCAP_F000,
-                                                                  encoding="ascii")
+    (dialog / "EmoEvaluation" / "Ses01F_impro01.txt").write_text(
+        IEMOCAP_HEADER + IEMOCAP_F000 + IEMOCAP_F001, encoding="ascii")
     (dialog / "transcriptions" / "Ses01F_impro01.txt").write_text(
-        "Ses01F_impro01_F000 [006.2901-008.2357]: Excuse me.\n", encoding="ascii")
-    link_or_copy(_one_wav(dst), root / "Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav")
+        "Ses01F_impro01_F000 [006.2901-008.2357]: Excuse me.\n"
+        "Ses01F_impro01_F001 [010.0100-011.3925]: Do you have your forms?\n", encoding="ascii")
+    wav = _one_wav(dst)
+    for turn in ("F000", "F001"):
+        link_or_copy(wav, root / f"Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_{turn}.wav")
     return root
 
 
@@ -153,3 +161,35 @@ def demo(dst: Path) -> Path:
     from ..demo import synthesise_demo
 
     return synthesise_demo(dst / "demo", seed=0, size="tiny", progress=False).root
+
+
+def audformat(dst: Path) -> Path:
+    """An audformat database as audb publishes one: EmoDB's first text by two speakers, with an
+    ``emotion`` scheme of audformat's label names, a speaker scheme carrying gender, and splits."""
+    import audformat as af
+
+    emodb = {"W": "anger", "L": "boredom", "E": "disgust", "A": "fear", "F": "happiness",
+             "T": "sadness", "N": "neutral"}
+    root = dst / "emodb-audformat"
+    files, emotions, speakers = [], [], []
+    for wav in sorted((shared_data_dir() / "audio/emodb/wav").glob("*a01*.wav"))[:12]:
+        link_or_copy(wav, root / "wav" / wav.name)
+        files.append(f"wav/{wav.name}")
+        emotions.append(emodb[wav.stem[5]])
+        speakers.append(wav.stem[:2])
+    db = af.Database(name="emodb-example", source="shared EmoDB audio", usage="research",
+                     languages=["deu"])
+    db.schemes["emotion"] = af.Scheme(labels=sorted(set(emodb.values())))
+    db.schemes["speaker"] = af.Scheme(labels={s: {"gender": "male" if s in {"03", "10", "11", "12", "15"}
+                                                  else "female"} for s in sorted(set(speakers))})
+    db.splits["train"] = af.Split(type="train")
+    db.splits["test"] = af.Split(type="test")
+    index = af.filewise_index(files)
+    db["files"] = af.Table(index)
+    db["files"]["speaker"] = af.Column(scheme_id="speaker")
+    db["files"]["speaker"].set(speakers)
+    db["emotion"] = af.Table(index, split_id="train")
+    db["emotion"]["emotion"] = af.Column(scheme_id="emotion")
+    db["emotion"]["emotion"].set(emotions)
+    db.save(str(root))
+    return root
