@@ -105,6 +105,10 @@ def info_command(
                    f"{c['card']['licence']['redistribution']}); built {c['built']} by {c['code_version']}")
         typer.echo(f"  found {acc['found']}, written {acc['written']}, rejected "
                    f"{sum(acc['rejected'].values())} {acc['rejected'] or ''}")
+        if acc.get("skipped") or acc.get("skipped_folders"):
+            typer.echo(f"  skipped by design {acc.get('skipped') or ''}"
+                       + (f"; unreadable folders: {', '.join(acc['skipped_folders'])}"
+                          if acc.get("skipped_folders") else ""))
         if acc["warnings"]:
             typer.echo(f"  warnings {acc['warnings']}")
         for s, v in sorted(c["splits"].items()):
