@@ -46,6 +46,10 @@ class CASIAAdapter(Adapter):
             out += [Path(folder, f) for f in sorted(files) if f.lower().endswith(".wav")]
         return out
 
+    def source_listing(self) -> list[str]:
+        """Every wav file is one utterance (files of other types, such as notes, are no units)."""
+        return [self.rel(p) for p in self.wav_files()]
+
     def check_layout(self) -> None:
         wavs = self.wav_files()
         if not any(self._speaker(p) is not None for p in wavs[:50]):
