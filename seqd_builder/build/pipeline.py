@@ -51,10 +51,12 @@ from ..schema import RawItem, Rejection, RejectReason, Utterance
 from . import accounting
 from .audio import AudioProblem, decode
 from .faults import checkpoint
-from .fingerprint import describe_change, fingerprint as make_fingerprint, jsonable as _jsonable, save_stamps
+from .fingerprint import describe_change, save_stamps
+from .fingerprint import fingerprint as make_fingerprint
+from .fingerprint import jsonable as _jsonable
 from .journal import Journal
-from .reports import REJECTED, combine_rejections, write_reports, write_skips
 from .lock import output_lock
+from .reports import REJECTED, combine_rejections, write_reports, write_skips
 from .workers import die_with_parent
 from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
                      finalise_shards, rows_to_table)
@@ -265,7 +267,9 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                  phones: str | None = None, options: Mapping[str, Any] | None = None,
                  force: bool = False, max_shard_bytes: int = DEFAULT_SHARD_BYTES,
                  progress: bool = True, window: int | None = None) -> ConfigReport:
-    """Build (or resume) one corpus into the dataset folder ``out`` as config ``name``."""
+    """Build (or resume) one corpus into the dataset folder ``out`` as config ``name``.
+
+    The caller holds the folder's lock (:func:`build` does: :mod:`.lock`)."""
     global _ENRICHER
     started = time.monotonic()
     out = Path(out)
