@@ -402,8 +402,9 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                                skipped=dict(sorted(counted.skipped.items())),
                                skipped_folders=counted.skipped_folders)
     entry["sources"] = fp.sources
-    entry["file_sha256"] = {f"data/{config}/{f}": file_sha256(data_dir / f)
-                            for fs in files.values() for f in fs}
+    entry["file_sha256"] = {f"data/{config}/{name}": shard.get("sha256") or file_sha256(data_dir / name)
+                            for split, names in files.items()
+                            for name, shard in zip(names, state.shards[split])}
     write_reports(out, config, state, adapter.warning_records())
     write_skips(out, config, adapter.skipped())
     checkpoint("reports")
