@@ -184,7 +184,7 @@ def _kill_at(point, tree, out, *extra):
     return args
 
 
-def test_resume_over_a_changed_tree_is_refused_and_force_rebuilds(tmp_path):
+def test_resume_over_a_changed_tree_is_refused_and_force_rebuilds(tmp_path, capsys):
     src = _make_tree(tmp_path / "t")
     out = tmp_path / "hf"
     _kill_at("commit:2", src, out)
@@ -194,6 +194,10 @@ def test_resume_over_a_changed_tree_is_refused_and_force_rebuilds(tmp_path):
     with pytest.raises(BuildError, match=r"cannot resume.*1 added \(.*03-01-08-02-02-01-04\.wav\)") as e:
         build(["ravdess"], out, root=src, progress=False, phones="none", max_shard_bytes=1 << 20)
     assert "--force" in e.value.hint
+    from seqd_builder.cli import main  # the command line: one line and a hint, exit 2, no traceback
+    assert main(["build", "ravdess", "--root", str(src), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot resume the interrupted build" in err and "--force" in err and "Traceback" not in err
     report = build(["ravdess"], out, root=src, progress=False, phones="none", force=True,
                    max_shard_bytes=1 << 20).configs[0]
     assert report.found == 64 and report.written == 59 and report.balanced
