@@ -184,7 +184,7 @@ def _kill_at(point, tree, out, *extra):
     return args
 
 
-def test_resume_over_a_changed_tree_is_refused_and_force_rebuilds(tmp_path):
+def test_resume_over_a_changed_tree_is_refused_and_force_rebuilds(tmp_path, capsys):
     src = _make_tree(tmp_path / "t")
     out = tmp_path / "hf"
     _kill_at("commit:2", src, out)
@@ -194,6 +194,10 @@ def test_resume_over_a_changed_tree_is_refused_and_force_rebuilds(tmp_path):
     with pytest.raises(BuildError, match=r"cannot resume.*1 added \(.*03-01-08-02-02-01-04\.wav\)") as e:
         build(["ravdess"], out, root=src, progress=False, phones="none", max_shard_bytes=1 << 20)
     assert "--force" in e.value.hint
+    from seqd_builder.cli import main  # the command line: one line and a hint, exit 2, no traceback
+    assert main(["build", "ravdess", "--root", str(src), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot resume the interrupted build" in err and "--force" in err and "Traceback" not in err
     report = build(["ravdess"], out, root=src, progress=False, phones="none", force=True,
                    max_shard_bytes=1 << 20).configs[0]
     assert report.found == 64 and report.written == 59 and report.balanced
@@ -267,3 +271,28 @@ def test_non_utf8_name_and_unreadable_folder_do_not_stop_the_build(tree, tmp_pat
     assert acc["skipped_folders"] == ["Audio_Speech_Actors_01-24/Actor_03"]
     warnings = (out / "reports" / "ravdess" / "source_warnings.jsonl").read_text()
     assert "Actor_03: Permission denied; skipped" in warnings
+
+
+def test_unreadable_speaker_folder_of_casia_is_a_reported_skip(shared_data, tmp_path, wav, monkeypatch):
+    from test_casia import emobox_paths, make
+
+    rels = [p for p in emobox_paths(shared_data) if p.endswith("/201.wav")]
+    root = make(tmp_path / "CASIA", rels, wav)
+    locked = root / "wangzhe"
+    if os.geteuid() == 0:  # root reads any folder: make this one fail as it would for a user
+        scandir = os.scandir
+
+        def guarded(path="."):
+            if isinstance(path, (str, os.PathLike)) and Path(path) == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return scandir(path)
+        monkeypatch.setattr(os, "scandir", guarded)
+    else:
+        locked.chmod(0)
+    try:
+        report = build(["casia"], tmp_path / "hf", root=root, progress=False, phones="none").configs[0]
+    finally:
+        locked.chmod(0o755)
+    assert (report.found, report.written, report.balanced) == (18, 18, True)
+    acc = json.loads((tmp_path / "hf" / "manifest.json").read_text())["configs"]["casia"]["accounting"]
+    assert acc["counted_from"] == "listing" and acc["skipped_folders"] == ["wangzhe"]

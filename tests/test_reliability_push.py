@@ -76,13 +76,6 @@ def built(tree, tmp_path):
     return out
 
 
-def _restrict(folder):
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["configs"]["ravdess"]["card"]["licence"]["redistribution"] = "restricted"
-    path.write_text(json.dumps(manifest))
-
-
 def test_push_uploads_exactly_the_certified_files(built, hub):
     (built / "data" / "ravdess" / "train-99999.parquet").write_bytes(b"stray")  # not in the manifest
     url = push(built, "org/new", token="hf_x")
@@ -121,6 +114,24 @@ def test_kill_at_the_manifest_write_leaves_nothing_to_push(tree, built, hub):
     with pytest.raises(BuildError, match="unfinished build"):
         push(built, "org/new", token="hf_x")
     assert hub.commits == []
+
+
+def test_a_card_that_is_not_the_manifests_is_not_uploaded(built, hub):
+    card = built / "README.md"
+    card.write_text(card.read_text().replace("Found", "Found about"))
+    with pytest.raises(BuildError, match="is not the dataset card of"):
+        push(built, "org/new", token="hf_x")
+    assert hub.commits == []
+
+
+def _restrict(folder):
+    from seqd_builder.publish import write_card
+
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["configs"]["ravdess"]["card"]["licence"]["redistribution"] = "restricted"
+    path.write_text(json.dumps(manifest))
+    write_card(folder, manifest)
 
 
 def test_restricted_data_needs_private_rights_and_a_private_repository(built, hub):

@@ -35,20 +35,6 @@ def holder_of(out: Path) -> dict | None:
         return None
 
 
-def is_locked(out: str | Path) -> bool:
-    """Whether a live process holds the folder's lock (tried without waiting)."""
-    out = Path(out)
-    if not (out / LOCK).exists():
-        return False
-    lock = FileLock(out / LOCK, timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        return True
-    lock.release()
-    return False
-
-
 def _describe(holder: dict | None) -> str:
     if not holder:
         return "another process (it left no holder record)"

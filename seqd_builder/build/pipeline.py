@@ -53,10 +53,12 @@ from ..schema import RawItem, Rejection, RejectReason, Utterance
 from . import accounting
 from .audio import AudioProblem, decode
 from .faults import checkpoint
-from .fingerprint import describe_change, fingerprint as make_fingerprint, jsonable as _jsonable, save_stamps
+from .fingerprint import describe_change, save_stamps
+from .fingerprint import fingerprint as make_fingerprint
+from .fingerprint import jsonable as _jsonable
 from .journal import Journal
-from .reports import REJECTED, combine_rejections, write_reports, write_skips
 from .lock import output_lock
+from .reports import REJECTED, combine_rejections, write_reports, write_skips
 from .workers import die_with_parent
 from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
                      finalise_shards, rows_to_table)
@@ -269,7 +271,9 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                  phones: str | None = None, options: Mapping[str, Any] | None = None,
                  force: bool = False, max_shard_bytes: int = DEFAULT_SHARD_BYTES,
                  progress: bool = True, window: int | None = None) -> ConfigReport:
-    """Build (or resume) one corpus into the dataset folder ``out`` as config ``name``."""
+    """Build (or resume) one corpus into the dataset folder ``out`` as config ``name``.
+
+    The caller holds the folder's lock (:func:`build` does: :mod:`.lock`)."""
     global _ENRICHER
     started = time.monotonic()
     out = Path(out)
@@ -409,8 +413,9 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                                skipped=dict(sorted(counted.skipped.items())),
                                skipped_folders=counted.skipped_folders)
     entry["sources"] = fp.sources
-    entry["file_sha256"] = {f"data/{config}/{f}": file_sha256(data_dir / f)
-                            for fs in files.values() for f in fs}
+    entry["file_sha256"] = {f"data/{config}/{name}": shard.get("sha256") or file_sha256(data_dir / name)
+                            for split, names in files.items()
+                            for name, shard in zip(names, state.shards[split])}
     write_reports(out, config, state, adapter.warning_records())
     write_skips(out, config, adapter.skipped())
     checkpoint("reports")

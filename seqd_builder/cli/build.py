@@ -140,6 +140,10 @@ def info_command(
         rejected = sum(acc["rejected"].values())
         typer.echo(f"  found {acc['found']}, written {acc['written']}, rejected {rejected}"
                    + (f" ({_counts(acc['rejected'])})" if rejected else ""))
+        if acc.get("skipped") or acc.get("skipped_folders"):
+            typer.echo(f"  skipped by design: {_counts(acc.get('skipped') or {}) or 'none'}"
+                       + (f"; unreadable folders: {', '.join(acc['skipped_folders'])}"
+                          if acc.get("skipped_folders") else ""))
         if acc["warnings"]:
             typer.echo(f"  warnings: {_counts(acc['warnings'])}")
         for s, v in sorted(c["splits"].items()):

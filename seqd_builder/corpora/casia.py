@@ -38,13 +38,23 @@ class CASIAAdapter(Adapter):
                                              for k, v in self.card.speakers.items()})
         self.patterns = [re.compile(p) for p in self.options["file_patterns"]]
 
-    def wav_files(self) -> list[Path]:
-        """Every ``*.wav`` under the root (any case of the suffix), in path order."""
+    def wav_files(self, report: bool = False) -> list[Path]:
+        """Every ``*.wav`` under the root (any case of the suffix), in path order; with ``report``,
+        a folder that cannot be read is reported as skipped (the build goes on)."""
+        def unreadable(exc: OSError) -> None:
+            if report:
+                self.skip(Path(exc.filename), "unreadable_folder", exc.strerror or str(exc))
+                self.warn("unreadable_folder", f"{self.rel(Path(exc.filename))}: {exc.strerror}; skipped")
+
         out = []
-        for folder, dirs, files in os.walk(self.root):
+        for folder, dirs, files in os.walk(self.root, onerror=unreadable):
             dirs.sort()
             out += [Path(folder, f) for f in sorted(files) if f.lower().endswith(".wav")]
         return out
+
+    def source_listing(self) -> list[str]:
+        """Every wav file is one utterance (files of other types, such as notes, are no units)."""
+        return [self.rel(p) for p in self.wav_files()]
 
     def check_layout(self) -> None:
         wavs = self.wav_files()
@@ -69,7 +79,7 @@ class CASIAAdapter(Adapter):
         self._reset_warnings()
         text_sets = self.options["text_sets"]
         cells: Counter = Counter()
-        for wav in self.wav_files():
+        for wav in self.wav_files(report=True):
             rel = self.rel(wav)
             fields = self._fields(wav)
             if fields is None:

@@ -47,6 +47,13 @@ def certified_files(folder: str | Path) -> list[str]:
     except (ValueError, KeyError) as exc:
         raise BuildError(f"{folder / 'manifest.json'} is not a complete build manifest ({exc})",
                          hint="build the folder again") from exc
+    from .card import render_card
+
+    if (folder / "README.md").read_text(encoding="utf-8") != render_card(manifest):
+        # the card is written from the manifest at the very end of a build: a different one is from
+        # an earlier build (killed in between) or was edited by hand
+        raise BuildError(f"{folder / 'README.md'} is not the dataset card of {folder / 'manifest.json'}",
+                         hint="run the same `seqd build` again (it rewrites the card), then push")
     files = ["README.md", "manifest.json"] + (["rejected.jsonl"] if (folder / "rejected.jsonl").is_file() else [])
     for name, c in sorted(configs.items()):
         sums = c.get("file_sha256")
