@@ -54,6 +54,28 @@ def test_invalid_sheet_fails_with_every_line_listed(tmp_path, capsys):
     assert "sheet_with_errors.csv:9" in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
 
 
+def test_check_lists_each_error_once(capsys):
+    assert main(["merge", str(EXAMPLES / "sheet_with_errors.csv"), "--project", str(EXAMPLES / "project.yaml"),
+                 "--out", "unused", "--check"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("unknown rater 'R09'") == 1 and err.count("dominance 9 out of range") == 1
+    assert err.count("warning: ") == 1  # warnings are not part of the error and are listed as such
+
+
+def test_report_states_thresholds_and_shares_in_words(tmp_path):
+    out = tmp_path / "merged"
+    assert main(["merge", str(EXAMPLES / "sheet.csv"), "--project", str(EXAMPLES / "project.yaml"),
+                 "--out", str(out)]) == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "winner share of at least 0" not in report
+    assert "| thresholds | at least 2 rater(s) and at least 50.0% of the votes for the winning label, " \
+           "otherwise no consensus |" in report
+    assert "| mean share of the winning category | " in report
+    line = next(x for x in report.splitlines() if x.startswith("| mean share of the winning category"))
+    assert line.rstrip(" |").endswith("%")  # shares for people in percent, as the pages show them
+    assert "| spk04_0001 | tie | hap:sur | hap 50.0%, sur 50.0% |" in report
+
+
 def test_check_only(capsys):
     assert main(["merge", str(EXAMPLES / "sheet.csv"), "--project", str(EXAMPLES / "project.yaml"),
                  "--out", "unused", "--check"]) == 0

@@ -106,3 +106,15 @@ def test_failed_build_removes_the_out_folder_it_created(tmp_path):
     kept.mkdir()
     seqd("build", "ravdess", "--root", str(tmp_path), "--out", str(kept))
     assert kept.is_dir()  # a folder that was there before is never removed
+
+
+def test_interrupt_says_how_to_resume_and_exits_130(monkeypatch, capsys, tmp_path):
+    from seqd_builder.cli import main
+    from seqd_builder.corpora import base
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(base, "adapter_class", interrupted)
+    assert main(["build", "ravdess", "--root", str(tmp_path), "--out", str(tmp_path / "o")]) == 130
+    assert "interrupted; run the same command again to resume" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

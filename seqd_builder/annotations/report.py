@@ -34,12 +34,18 @@ def _markdown_text(value):
     return html.escape(value, quote=False) if isinstance(value, str) else value
 
 
+def percent(value) -> str:
+    """Shares for people, as every page of the project shows them: percent with one decimal."""
+    return "–" if value is None else f"{100 * float(value):.1f}%"
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(asset_dir("annotations", "templates"))),
                              undefined=jinja2.StrictUndefined, autoescape=autoescape,
                              finalize=None if autoescape else _markdown_text,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = number
+    env.filters["pct"] = percent
     return env
 
 
@@ -66,9 +72,10 @@ def report_context(result: MergeResult) -> dict:
              + (f" by priority {', '.join(rules.tie_break or codes)}" if rules.ties == "break" else "")
              + ("; self-ratings excluded" if rules.category_exclude_self else "")),
             ("thresholds", f"at least {rules.min_raters} rater(s)"
-             + (f" and a winning label chosen by at least {rules.min_agreement:.0%} of them"
-                if rules.min_agreement > 0 else "; any plurality wins")
-             + f"; otherwise {rules.insufficient.replace('_', ' ')}"),
+             + (f" and at least {percent(rules.min_agreement)} of the votes for the winning label"
+                if rules.min_agreement > 0 else "")
+             + f", otherwise {rules.insufficient.replace('_', ' ')}"
+             + ("" if rules.min_agreement > 0 else "; with enough raters, any plurality wins")),
             ("no consensus", f"written as {project.no_consensus!r}" if project.no_consensus
              else "written as an empty label"),
             ("intensity", "no scale declared" if project.intensity is None else
@@ -95,7 +102,7 @@ def report_context(result: MergeResult) -> dict:
         "n_flagged": sum(r["flagged"] for r in raters),
         "unresolved": [{"utterance": i.utterance, "status": i.consensus.status,
                         "label": i.consensus.label or "–",
-                        "votes": ", ".join(f"{code} {share:.2f}" for code, share in
+                        "votes": ", ".join(f"{code} {percent(share)}" for code, share in
                                            i.consensus.distribution),
                         "source": i.source} for i in unresolved[:MAX_LISTED]],
         "n_unresolved": len(unresolved),

@@ -9,23 +9,11 @@ import typer
 
 
 def primary_summary(results: dict) -> str:
-    """``<primary metric> = <fold mean>`` and its 95% CI, as every bench command reports a result.
+    """``<primary metric> = <fold mean>`` and its 95% CI, as every bench command reports a result
+    (in the leaderboard's units: :func:`~seqd_builder.leaderboard.metrics.primary_summary`)."""
+    from ..leaderboard.metrics import primary_summary as summary
 
-    Shown as the leaderboard shows it (``leaderboard/metrics.yaml``: accuracies and F1 in percent with
-    one decimal, CCC as a coefficient), so the number a user reads here is the one the pages print;
-    results.json and every ``--json`` output keep fractions.
-    """
-    from ..leaderboard.metrics import load_metrics
-
-    prim = results["primary_metric"]
-    summary = results["metrics"].get(prim, {})
-    spec = load_metrics().get(prim)
-    mean, ci = summary.get("mean"), summary.get("ci95")
-    if spec is None:  # a metric the leaderboard does not declare: the raw value
-        return f"{prim} = {mean}" + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else "")
-    unit = " %" if spec.display == "percent" else ""
-    return (f"{spec.label} = {spec.format(mean)}{unit}"
-            + (f" (95% CI {spec.format(ci[0])}–{spec.format(ci[1])}{unit})" if ci else ""))
+    return summary(results)
 
 
 def register(app: typer.Typer) -> None:

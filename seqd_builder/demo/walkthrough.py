@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..leaderboard.metrics import primary_summary
+
 # (task, model, overrides): category + intensity models on the categorical task, EmoSphere-SER on the
 # rated VAD. The overrides shrink the reference configs so that the walk-through trains in minutes on
 # two CPU cores; every override is recorded in the results' config (and its hash).
@@ -121,9 +123,8 @@ def run_demo(out: str | Path, *, size: str = "small", seed: int = 0, workers: in
             result = run_task(task, model, dataset, upstream="fbank", out=path, seed=seed,
                               config_overrides=overrides, progress=progress)
             report.results.append(path)
-            primary = result["primary_metric"]
             step(f"5 train {model} on {task}", t,
-                 f"{primary} {result['metrics'][primary]['mean']:.3f} over {len(result['folds'])} folds")
+                 f"{primary_summary(result, ci=False)} over {len(result['folds'])} folds")
 
         t = time.monotonic()
         from ..leaderboard import render_site, submit

@@ -133,3 +133,21 @@ def _check_registry(specs: dict[str, MetricSpec], path: Path) -> None:
     if problems:
         raise ConfigError("the metric declarations disagree with seqd_builder/benchmark/metrics.py: "
                           + "; ".join(problems), file=path)
+
+
+def primary_summary(results: dict, *, ci: bool = True) -> str:
+    """``UA = 37.5 % (95% CI 33.1–41.9 %)``: a results.json's primary metric for people.
+
+    Shown as the leaderboard shows it (``display`` in metrics.yaml: accuracies and F1 in percent with
+    one decimal, CCC as a coefficient), so the number a command prints is the one the pages print;
+    results.json and every ``--json`` output keep fractions.
+    """
+    prim = results["primary_metric"]
+    summary = results["metrics"].get(prim, {})
+    spec = load_metrics().get(prim)
+    mean, interval = summary.get("mean"), summary.get("ci95") if ci else None
+    if spec is None:  # a metric the leaderboard does not declare: the raw value
+        return f"{prim} = {mean}" + (f" (95% CI {interval[0]:.4f}–{interval[1]:.4f})" if interval else "")
+    unit = " %" if spec.display == "percent" else ""
+    return (f"{spec.label} = {spec.format(mean)}{unit}"
+            + (f" (95% CI {spec.format(interval[0])}–{spec.format(interval[1])}{unit})" if interval else ""))
