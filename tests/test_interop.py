@@ -2,6 +2,7 @@
 library's own API, audio identical; audformat import and the build -> export -> import round trip."""
 
 import io
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -262,7 +263,7 @@ def test_foreign_labels_map_through_the_card_and_unknown_ones_are_rejected(share
 
 # --- CLI ----------------------------------------------------------------------------------------------
 
-def test_cli_export_and_usage_errors(built, tmp_path, capsys):
+def test_cli_export_and_usage_errors(built, tmp_path, capsys, monkeypatch):
     assert main(["export", "lhotse", str(built), str(tmp_path / "lh"), "-c", "ravdess"]) == 0
     assert (tmp_path / "lh" / "ravdess_cuts_train.jsonl.gz").is_file()
     assert not (tmp_path / "lh" / "emodb_cuts_train.jsonl.gz").exists()
@@ -272,3 +273,6 @@ def test_cli_export_and_usage_errors(built, tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err
     assert main(["build", "audformat", "--root", str(tmp_path), "--out", str(tmp_path / "y")]) == 2
     assert "does not look like the 'audformat' corpus" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "lhotse", None)  # the optional extra not installed
+    assert main(["export", "lhotse", str(built), str(tmp_path / "z")]) == 2
+    assert "hint: pip install 'seqd-builder[interop]'" in capsys.readouterr().err
