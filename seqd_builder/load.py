@@ -31,7 +31,6 @@ import numpy as np
 import soundfile as sf
 
 from .errors import ConfigError
-from .schema import FEATURES
 from .schema.features import SAMPLING_RATE
 
 
@@ -218,6 +217,3 @@ def dataloader(dataset, columns: Sequence[str] = ("category",), batch_size: int 
     return DataLoader(TorchDataset(dataset, columns), batch_size=batch_size, shuffle=shuffle,
                       num_workers=num_workers, collate_fn=collate, generator=generator, **kwargs)
 
-
-LABEL_COLUMNS = tuple(c for c in FEATURES if c != "audio")
-"""Every column of the unified schema that :class:`TorchDataset` can carry."""

@@ -2,6 +2,7 @@
 library's own API, audio identical; audformat import and the build -> export -> import round trip."""
 
 import io
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +21,8 @@ audformat = pytest.importorskip("audformat", reason="the interop extra: pip inst
 from seqd_builder.interop.audformat_export import export_audformat  # noqa: E402
 from seqd_builder.interop.lhotse_export import export_lhotse  # noqa: E402
 
+# audformat 1.4 still calls DataFrame.set_index(inplace=True), which pandas 3.1 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.set_index")
 EXAMPLES = Path(__file__).resolve().parents[1] / "annotations" / "examples"
 EMODB_COUNTS = {"angry": 127, "boredom": 81, "disgust": 46, "fear": 69, "happy": 71, "neutral": 79, "sad": 62}
 
@@ -168,25 +171,64 @@ def test_round_trip_build_export_import_same_rows(built, audformat_out, tmp_path
         _same_rows(original, _rows(tmp_path / "again", config))
 
 
-def test_round_trip_keeps_raters_votes_and_scales(shared_data, tmp_path):
-    """The SEQD example corpus: three raters plus self-ratings, ordinal intensity, 1-5 A/V/D."""
+@pytest.fixture(scope="module")
+def seqd_folder(shared_data, tmp_path_factory):
+    """The SEQD example corpus on real EmoDB audio: three raters plus self-ratings, ordinal intensity,
+    A/V/D on 1-5."""
+    base = tmp_path_factory.mktemp("seqd")
     wavs = sorted((shared_data / "audio" / "emodb" / "wav").glob("*.wav"))
     for i, utt in enumerate(["spk01_0001", "spk01_0002", "spk02_0001", "spk02_0002", "spk03_0001",
                              "spk03_0002", "spk04_0001", "spk04_0002"]):
-        testing.link_or_copy(wavs[i], tmp_path / "audio" / f"{utt}.wav")
-    build(["seqd"], tmp_path / "hf", root=tmp_path / "audio", progress=False,
+        testing.link_or_copy(wavs[i], base / "audio" / f"{utt}.wav")
+    build(["seqd"], base / "hf", root=base / "audio", progress=False,
           options={"seqd": {"annotations": [str(EXAMPLES / "sheet.csv")],
                             "project": str(EXAMPLES / "project.yaml")}})
-    (db_root,) = export_audformat(tmp_path / "hf", tmp_path / "af").databases.values()
+    return base / "hf"
+
+
+def test_round_trip_keeps_raters_votes_and_scales(seqd_folder, tmp_path):
+    (db_root,) = export_audformat(seqd_folder, tmp_path / "af").databases.values()
     db = audformat.Database.load(str(db_root), load_data=True)
     _validate(db)
     assert {"R01", "R02", "R03", "S01"} <= set(db.raters)
     assert db["votes.emotion.train"]["R01"].rater_id == "R01"
+    assert "votes.position.train" not in db.tables  # the votes are in the raters' order
     assert db.meta["exclude_self_votes"] is True  # the project leaves self-ratings out of the consensus
     build(["audformat"], tmp_path / "again", root=db_root, progress=False)
-    original = _rows(tmp_path / "hf", "seqd")
+    original = _rows(seqd_folder, "seqd")
     assert any(r["votes"] for r in original.values())
     _same_rows({k: dict(v) for k, v in original.items()}, _rows(tmp_path / "again", "seqd"))
+
+
+def test_several_votes_of_one_rater_keep_their_order(seqd_folder, tmp_path, monkeypatch):
+    """IEMOCAP's multi-category lines give one rater several votes on one utterance (weight 1/n),
+    and a corpus' vote order need not be the raters' order: both survive export and import."""
+    from seqd_builder.interop.source import SourceConfig
+
+    def vote(rater, category, native, weight, intensity=None):
+        return {"rater": rater, "category": category, "category_native": native, "intensity": intensity,
+                "arousal": None, "valence": None, "dominance": None, "self_rating": False,
+                "weight": weight}
+
+    votes = [vote("R02", "angry", "ang", 0.5, 1 / 3), vote("R02", "sad", "sad", 0.5, 1 / 3),
+             vote("R01", "happy", "hap", 1.0)]
+    original = SourceConfig.rows
+
+    def rows(self, split):
+        for row in original(self, split):
+            if row["id"] == "seqd/spk01_0001":
+                row["votes"] = votes
+            yield row
+
+    monkeypatch.setattr(SourceConfig, "rows", rows)
+    (db_root,) = export_audformat(seqd_folder, tmp_path / "af").databases.values()
+    db = audformat.Database.load(str(db_root), load_data=True)
+    assert db["votes.emotion.train"]["R02#2"].rater_id == "R02" and "votes.position.train" in db.tables
+    build(["audformat"], tmp_path / "again", root=db_root, progress=False)
+    back = _rows(tmp_path / "again", "seqd")["seqd/spk01_0001"]["votes"]
+    assert [(v["rater"], v["category"], v["weight"]) for v in back] == [
+        ("R02", "angry", 0.5), ("R02", "sad", 0.5), ("R01", "happy", 1.0)]
+    assert back[0]["intensity"] == pytest.approx(1 / 3) and back[2]["intensity"] is None
 
 
 def test_foreign_labels_map_through_the_card_and_unknown_ones_are_rejected(shared_data, tmp_path):
@@ -221,7 +263,7 @@ def test_foreign_labels_map_through_the_card_and_unknown_ones_are_rejected(share
 
 # --- CLI ----------------------------------------------------------------------------------------------
 
-def test_cli_export_and_usage_errors(built, tmp_path, capsys):
+def test_cli_export_and_usage_errors(built, tmp_path, capsys, monkeypatch):
     assert main(["export", "lhotse", str(built), str(tmp_path / "lh"), "-c", "ravdess"]) == 0
     assert (tmp_path / "lh" / "ravdess_cuts_train.jsonl.gz").is_file()
     assert not (tmp_path / "lh" / "emodb_cuts_train.jsonl.gz").exists()
@@ -231,3 +273,6 @@ def test_cli_export_and_usage_errors(built, tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err
     assert main(["build", "audformat", "--root", str(tmp_path), "--out", str(tmp_path / "y")]) == 2
     assert "does not look like the 'audformat' corpus" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "lhotse", None)  # the optional extra not installed
+    assert main(["export", "lhotse", str(built), str(tmp_path / "z")]) == 2
+    assert "hint: pip install 'seqd-builder[interop]'" in capsys.readouterr().err

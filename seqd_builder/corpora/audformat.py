@@ -14,7 +14,8 @@ Labels are read by column, the way audformat's conventions name them:
 * ``speaker``, ``gender``, ``age``, ``language``, ``transcription``, ``phones`` (space-separated);
   gender and age also from a speaker scheme's label dictionary, as audb's databases keep them;
 * a segmented table with a ``phone`` column: the phone alignment;
-* tables ``votes.<field>.<split>``: one column per rater (our export's layout).
+* tables ``votes.<field>.<split>``: one column per rater (our export's layout; ``R#2`` … hold a
+  rater's further votes on one file, ``votes.position`` their order where it matters).
 
 Every media file in the database's tables is one item, in sorted order, with its path below the folder
 all media share (without extension) as its id; a file that is not on disk is rejected as
@@ -38,7 +39,8 @@ from .card import CorpusCard, IntensityScale
 _SPLIT_TYPES = {"train": Split.TRAIN, "dev": Split.VALIDATION, "test": Split.TEST}
 _VOTE_FIELDS = {"emotion": "category", "emotion.native": "category_native", "intensity": "intensity",
                 "intensity.level": "intensity", "arousal": "arousal", "valence": "valence",
-                "dominance": "dominance", "self_rating": "self_rating", "weight": "weight"}
+                "dominance": "dominance", "self_rating": "self_rating", "weight": "weight",
+                "position": "position"}
 _FILE_FIELDS = {"speaker": "speaker", "gender": "gender", "age": "age", "language": "language",
                 "transcription": "text", "text": "text", "phones": "phones",
                 "emotion": "category", "emotion.native": "category_native",
@@ -134,7 +136,7 @@ class AudformatAdapter(Adapter):
                 if split is not None:
                     rec.setdefault("split", split)
             if vote:
-                self._read_votes(files, df, vote.group(1))
+                self._read_votes(files, table, df, vote.group(1))
                 continue
             for column_id in df.columns:
                 key = _FILE_FIELDS.get(column_id)
@@ -144,15 +146,20 @@ class AudformatAdapter(Adapter):
                     files[file].setdefault(key, _value(v))
         return dict(sorted(files.items()))
 
-    def _read_votes(self, files, df, field: str) -> None:
+    def _read_votes(self, files, table, df, field: str) -> None:
+        """Columns of one vote field: rater ``R``'s first vote on a file in column ``R``, further
+        ones in ``R#2`` … (the column's rater_id names the rater)."""
         target = _VOTE_FIELDS.get(field)
         if target is None:
             return
-        for rater in df.columns:
-            for file, v in df[rater].items():
+        for column_id in df.columns:
+            rater = table.columns[column_id].rater_id or column_id
+            m = re.fullmatch(r".*#(\d+)", column_id)
+            k = int(m.group(1)) - 1 if m and column_id != rater else 0
+            for file, v in df[column_id].items():
                 v = _value(v)
                 if v is not None:
-                    files[file].setdefault("votes", {}).setdefault(rater, {})[target] = v
+                    files[file].setdefault("votes", {}).setdefault((rater, k), {})[target] = v
 
     def _split(self, split_id: str | None) -> str | None:
         if split_id is None:
@@ -243,9 +250,11 @@ class AudformatAdapter(Adapter):
 
     def _raw(self, native: str, file: str, rec: dict[str, Any]) -> dict[str, Any]:
         level = rec.get("intensity_level")
+        cells = rec.get("votes", {})
+        order = sorted(cells, key=lambda c: (cells[c].get("position", 0), c))
         votes = tuple(Vote(rater=rater, **{k: (bool(v) if k == "self_rating" else v)
-                                           for k, v in fields.items()})
-                      for rater, fields in sorted(rec.get("votes", {}).items()))
+                                           for k, v in cells[(rater, n)].items() if k != "position"})
+                      for rater, n in order)
         speaker = rec.get("speaker")
         info = self._speaker_info(speaker)
         category = rec.get("category_native", rec.get("category"))

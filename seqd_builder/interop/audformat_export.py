@@ -14,9 +14,10 @@ Per split ``S`` (audformat tables have one split each):
   ``intensity`` ([0, 1]), ``intensity.level`` (1..N on an ordinal scale), ``arousal``/``valence``/
   ``dominance`` ([0, 1]) and ``agreement``; a column only where the corpus fills it;
 * ``phones.S``: the phone alignment as a segmented table (``phone`` per start/end);
-* ``votes.<field>.S``: one column per rater (raters declared in the header) for each vote field the
-  corpus has (``emotion``, ``emotion.native``, ``intensity``, the dimensions, ``self_rating``,
-  ``weight``).
+* ``votes.<field>.S``: one column per rater (raters declared in the header; ``R#2``, ``R#3`` … for a
+  rater's further votes on one utterance, as IEMOCAP's multi-category lines give) for each vote field
+  the corpus has (``emotion``, ``emotion.native``, ``intensity``, the dimensions, ``self_rating``,
+  ``weight``, and ``position`` where the votes' order is not the columns' order).
 
 Scales are the published [0, 1] ones; the native scale is in each scheme's description and the card's
 facts (licence, citation, scales, protocols) in the header's ``meta``. Audio files are the embedded WAV
@@ -97,6 +98,7 @@ def _schemes(af, card: dict[str, Any]) -> dict[str, Any]:
         "phone": af.Scheme("str", description="phone label of an aligned segment"),
         "fold": af.Scheme("str", description="test group of the row under a protocol of meta.protocols"),
         "self_rating": af.Scheme("bool", description="the rater is the speaker"),
+        "position": af.Scheme("int", minimum=0, description="the vote's place among the row's votes"),
         "weight": af.Scheme("float", minimum=0.0,
                             description="vote weight (counts, 1/n of a multi-label line)"),
     }
@@ -163,33 +165,65 @@ def _write_split(af, db, split: str, rows: list[dict[str, Any]], config: str) ->
     _write_votes(af, db, split, rows, index)
 
 
+def _vote_columns(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, int]], list[dict]]:
+    """The (rater, k) columns and, per row, each vote's column and position.
+
+    A rater may cast several votes on one utterance (IEMOCAP's multi-category lines: n votes of
+    weight 1/n), so a rater has as many columns as its most votes on one row: ``R``, ``R#2``, …
+    """
+    most: dict[str, int] = {}
+    placed = []
+    for row in rows:
+        seen: dict[str, int] = {}
+        cells = {}
+        for position, vote in enumerate(row["votes"]):
+            k = seen.get(vote["rater"], 0)
+            seen[vote["rater"]] = k + 1
+            cells[(vote["rater"], k)] = (position, vote)
+        for rater, n in seen.items():
+            most[rater] = max(most.get(rater, 0), n)
+        placed.append(cells)
+    columns = [(rater, k) for rater in sorted(most) for k in range(most[rater])]
+    return columns, placed
+
+
+def vote_column_id(rater: str, k: int) -> str:
+    return rater if k == 0 else f"{rater}#{k + 1}"
+
+
 def _write_votes(af, db, split: str, rows: list[dict[str, Any]], index) -> None:
-    raters = sorted({v["rater"] for r in rows for v in r["votes"]})
-    if not raters:
+    columns, placed = _vote_columns(rows)
+    if not columns:
         return
-    for rater in raters:
+    for rater, _ in columns:
         if rater not in db.raters:
             db.raters[rater] = af.Rater(af.define.RaterType.HUMAN)
     level = db.schemes.get("intensity.level")
-    for key, vote_field in VOTE_FIELDS.items():
-        grid = {rater: [None] * len(rows) for rater in raters}
-        for i, row in enumerate(rows):
-            for vote in row["votes"]:
-                grid[vote["rater"]][i] = vote[vote_field]
+    fields = dict(VOTE_FIELDS)
+    # the votes' order within a row, where it is not the columns' order (written only then)
+    in_order = all([c for c in columns if c in cells] == sorted(cells, key=lambda c: cells[c][0])
+                   for cells in placed)
+    if not in_order:
+        fields["position"] = None
+    for key, vote_field in fields.items():
+        grid = {c: [None] * len(rows) for c in columns}
+        for i, cells in enumerate(placed):
+            for c, (position, vote) in cells.items():
+                grid[c][i] = position if vote_field is None else vote[vote_field]
         if key == "intensity" and level is not None:
             # raters chose a level on the ordinal scale: write the level, as the consensus's
             # intensity.level column does (the [0, 1] value is level / N)
             key = "intensity.level"
-            grid = {r: [None if v is None else round(v * level.maximum) for v in values]
-                    for r, values in grid.items()}
+            grid = {c: [None if v is None else round(v * level.maximum) for v in values]
+                    for c, values in grid.items()}
         filled = [v for column in grid.values() for v in column if v is not None]
         if not filled or (key == "self_rating" and not any(filled)) or (
                 key == "weight" and all(v == 1 for v in filled)):
             continue
         table = af.Table(index, split_id=split, media_id="microphone")
         db[f"votes.{key}.{split}"] = table
-        for rater in raters:
-            _set(table, rater, key, rater, grid[rater])
+        for rater, k in columns:
+            _set(table, vote_column_id(rater, k), key, rater, grid[(rater, k)])
 
 
 def export_config(config: SourceConfig, out: Path) -> tuple[Path, int]:
