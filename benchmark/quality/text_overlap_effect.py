@@ -37,7 +37,7 @@ import run_quality as Q  # noqa: E402
 from seqd_builder.benchmark import metrics as M  # noqa: E402
 from seqd_builder.benchmark.data import load_task_data  # noqa: E402
 from seqd_builder.benchmark.tasks import load_task  # noqa: E402
-from seqd_builder.corpora.protocols import Fold, normalise_text  # noqa: E402
+from seqd_builder.corpora.protocols import normalise_text  # noqa: E402
 
 PEERS = ("egemaps-rbfsvm", "fbank-pooled-lr")
 
@@ -87,9 +87,10 @@ def main() -> None:
             speaker = fold.name.split("/")[0]
             keys = {normalise_text(texts[i]) for i in fold.test}
             b = base[speaker]
-            twin = dataclasses.replace(fold, train=np.array([i for i in b.train if normalise_text(texts[i]) in keys], int),
-                                       validation=np.array([i for i in b.validation
-                                                            if normalise_text(texts[i]) in keys], int))
+            def same_texts(idx, keys=keys):  # the base fold's rows whose text is a test text
+                return np.array([i for i in idx if normalise_text(texts[i]) in keys], dtype=int)
+
+            twin = dataclasses.replace(fold, train=same_texts(b.train), validation=same_texts(b.validation))
             truth.append(y[fold.test])
             for name, f in (("disjoint", fold), ("matched", twin)):
                 pred, n_fit = fit_predict(kind, grid, X, y, f, n_classes)
