@@ -11,7 +11,7 @@ In one process, in this order:
 * ``plots + JSON``: writing ``reports/audit.json``, the per-file lines and the 6 PNG plots.
 
 The audit's own phases (decode, signal measures, fingerprints, duplicate search, leakage) come from
-its ``timings_s``. Wall-clock and CPU seconds (process time) are both reported: the development
+its ``timings_s`` (CPU seconds). Wall-clock and CPU seconds (process time) are both reported: the development
 machine is shared, and CPU seconds are the steadier figure there.
 
     .venv/bin/python benchmark/perf/audit_cost.py [--json benchmark/perf/results/audit_cost.json]
@@ -72,7 +72,7 @@ def main() -> None:
                        ("audit, warm", "audit_warm"), ("plots + JSON", "plots_and_json")):
         f = fig[key]
         print(f"{label:<28}{f['wall_s']:>9.2f}{f['cpu_s']:>9.2f}{n / max(f['cpu_s'], 1e-9):>15.0f}")
-    print("audit phases (warm, s):", ", ".join(f"{k} {v}" for k, v in warm["timings_s"].items()))
+    print("audit phases (warm, CPU s):", ", ".join(f"{k} {v}" for k, v in warm["timings_s"].items()))
     print("ratios:", ", ".join(f"{k} {v}" for k, v in fig["ratios"].items()))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -39,11 +39,17 @@ def fold_overlap(fold: Fold, speakers: Sequence[str], texts: Sequence[str | None
                            "speaker_overlap": {k: len(v) for k, v in shared.items()},
                            "shared_speakers": {k: v[:10] for k, v in shared.items() if v},
                            "test_with_text": int(len(known))}
+    train_keys = set(keys[fold.train]) - {""}
     for role in ("train", "validation"):
-        seen = set(keys[getattr(fold, role)]) - {""}
+        seen = train_keys if role == "train" else set(keys[fold.validation]) - {""}
         hits = int(sum(k in seen for k in known))
         out[f"text_overlap_{role}"] = round(hits / len(known), 4) if len(known) else None
         out[f"_hits_{role}"] = hits
+    # validation against training: what model selection sees (not part of the reported figure)
+    val_keys = keys[fold.validation]
+    val_known = val_keys[val_keys != ""]
+    out["validation_text_in_train"] = (round(float(np.mean([k in train_keys for k in val_known])), 4)
+                                       if len(val_known) else None)
     return out
 
 

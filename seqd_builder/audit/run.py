@@ -67,7 +67,7 @@ def _decode(cell: dict, folder: Path) -> np.ndarray:
 def _read_config(name: str, files: Sequence[Path], folder: Path, thresholds: Thresholds,
                  prints: list, per_file: list[dict], timings: dict[str, float]) -> dict[str, list]:
     meta: dict[str, list] = {c: [] for c in META_COLUMNS}
-    clock = time.perf_counter
+    clock = time.process_time  # CPU seconds: steadier than wall time on a shared machine
     for path in files:
         pf = pq.ParquetFile(path)
         cols = [c for c in META_COLUMNS if c in pf.schema_arrow.names]
@@ -142,7 +142,7 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
                  task: str | None = None) -> dict[str, Any]:
     """Audit every config of a built dataset folder (or only the corpus and protocol of ``task``).
 
-    Returns ``{"summary": …, "per_file": […], "timings_s": {…}}``: the summary holds per-config signal, duration,
+    Returns ``{"summary": …, "per_file": […], "timings_s": {…}}`` (CPU seconds per phase): the summary holds per-config signal, duration,
     label, agreement and leakage sections, the folder's duplicates, and ``warnings`` (one dict per
     problem: kind, config, id, file, detail). Nothing is removed from the dataset.
     """
@@ -161,7 +161,7 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
     prints: list[duplicates.Fingerprint] = []
     per_file: list[dict] = []
     timings = {"decode": 0.0, "signal": 0.0, "fingerprint": 0.0, "duplicates": 0.0, "leakage": 0.0}
-    started = time.perf_counter()
+    started = time.process_time()
     configs: dict[str, Any] = {}
     warnings: list[dict[str, Any]] = []
     file_of: dict[str, str] = {}
@@ -192,9 +192,9 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
                 warnings.append(_warn("class_imbalance", name, None, None,
                                       f"split {split}: largest class {d['imbalance_ratio']:g}× the smallest "
                                       f"(threshold {thresholds.imbalance_ratio:g})"))
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         leak = _leakage(name, meta, task_obj)
-        timings["leakage"] += time.perf_counter() - t0
+        timings["leakage"] += time.process_time() - t0
         for p in leak["protocols"]:
             if p.get("applicable") and p.get("text_overlap_train"):
                 warnings.append(_warn("text_overlap", name, None, None,
@@ -212,9 +212,9 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
             "labels": dist, "agreement": labels.agreement(meta["agreement"], meta["votes"]),
             "leakage": leak,
         }
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     dups = duplicates.find_duplicates(prints, thresholds)
-    timings["duplicates"] = time.perf_counter() - t0
+    timings["duplicates"] = time.process_time() - t0
     for group in dups["exact"]:
         for utt in group:
             others = [f"{o} ({file_of[o]})" for o in group if o != utt]
@@ -233,7 +233,7 @@ def audit_folder(folder: str | Path, *, thresholds: Thresholds | None = None,
         "thresholds": thresholds.to_json(), "libraries": _libraries(), "configs": configs,
         "duplicates": {k: v for k, v in dups.items()}, "warnings": warnings,
     }
-    timings["total"] = time.perf_counter() - started
+    timings["total"] = time.process_time() - started
     return {"summary": summary, "per_file": per_file,
             "timings_s": {k: round(v, 3) for k, v in timings.items()}}
 
