@@ -68,7 +68,7 @@ def build_part(corpora: Sequence[str], part_out: str, shard: str, kwargs: dict[s
 
     started = time.monotonic()
     try:
-        report = build(corpora, part_out, shard=shard, progress=False, **kwargs)
+        report = build(corpora, part_out, shard=shard, **{"progress": False, **kwargs})
     except SeqdError as exc:
         return {"error": str(exc), "hint": exc.hint, "shard": shard}
     return {"shard": shard, "summary": report.summary(), "seconds": time.monotonic() - started,
