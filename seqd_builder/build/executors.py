@@ -41,6 +41,8 @@ class ShardedReport:
     gathered: GatherReport
     parts: list[dict[str, Any]] = field(default_factory=list)  # per part: summary, seconds, resumed
     seconds: float = 0.0
+    parts_seconds: float = 0.0     # submit of the part tasks to the last part's result
+    gather_seconds: float = 0.0
 
     def summary(self) -> str:
         resumed = [p for p in self.parts if p["resumed_rows"]]
@@ -109,13 +111,14 @@ def _client(address: str | None, local_workers: int):
 
 def run_sharded(corpora: Sequence[str], out: str | Path, *, executor: str, shards: int | None = None,
                 keep_parts: bool = False, local_workers: int = 2,
-                build_kwargs: Mapping[str, Any] | None = None) -> ShardedReport:
+                build_kwargs: Mapping[str, Any] | None = None, client=None) -> ShardedReport:
     """Build ``corpora`` into ``out`` as ``shards`` part tasks plus a gather on a Dask cluster.
 
     ``shards`` defaults to the number of workers the cluster has. ``build_kwargs`` are those of
     :func:`~seqd_builder.build.pipeline.build` (roots, workers, phones, options, force, ...).
+    ``client``: a ``distributed.Client`` to use (and leave open) instead of ``executor``'s.
     """
-    address = parse_executor(executor)
+    address = parse_executor(executor) if client is None else None
     if shards is not None and shards < 1:
         raise ConfigError(f"--shards {shards}: give at least 1")
     from distributed import KilledWorker
@@ -123,8 +126,10 @@ def run_sharded(corpora: Sequence[str], out: str | Path, *, executor: str, shard
     started = time.monotonic()
     out = Path(out).absolute()
     kwargs = dict(build_kwargs or {})
-    client, cluster = _client(address, local_workers)
+    own = client is None
+    client, cluster = _client(address, local_workers) if own else (client, None)
     try:
+        t_parts = time.monotonic()
         n = shards or max(1, len(client.scheduler_info().get("workers", {})))
         folders = [str(p) for p in part_folders(out / PARTS, n)]
         futures = [client.submit(build_part, list(corpora), folder, f"{i}/{n}", kwargs, pure=False,
@@ -136,11 +141,15 @@ def run_sharded(corpora: Sequence[str], out: str | Path, *, executor: str, shard
             raise BuildError(f"a part task killed its worker repeatedly and was given up ({exc})",
                              hint="see the worker logs; run the same command again to resume the "
                                   "parts") from None
+        t_gather = time.monotonic()
         gathered = _raise(client.submit(gather_parts, folders, str(out), pure=False).result())
+        t_end = time.monotonic()
     finally:
-        client.close()
+        if own:
+            client.close()
         if cluster is not None:
             cluster.close()
     if not keep_parts:
         shutil.rmtree(out / PARTS, ignore_errors=True)
-    return ShardedReport(out, gathered, results, time.monotonic() - started)
+    return ShardedReport(out, gathered, results, time.monotonic() - started,
+                         parts_seconds=t_gather - t_parts, gather_seconds=t_end - t_gather)
