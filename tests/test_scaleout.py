@@ -211,6 +211,7 @@ def test_dask_local_cluster_reruns_a_part_whose_worker_died(trees, single, tmp_p
     """Two worker processes; the first part task to reach its first journal commit SIGKILLs its
     worker. The nanny restarts the worker, the scheduler reruns the task, the rerun resumes from the
     journal: the gathered dataset equals the single build, with no row twice."""
+    pytest.importorskip("distributed")
     from seqd_builder.build.executors import run_sharded
 
     marker = tmp_path / "killed-once"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BuildError, ConfigError, SeqdError
+from ..errors import BuildError, ConfigError, MissingToolError, SeqdError
 from .gather import GatherReport, gather, part_folders
 
 PARTS = ".seqd-parts"
@@ -121,7 +121,12 @@ def run_sharded(corpora: Sequence[str], out: str | Path, *, executor: str, shard
     address = parse_executor(executor) if client is None else None
     if shards is not None and shards < 1:
         raise ConfigError(f"--shards {shards}: give at least 1")
-    from distributed import KilledWorker
+    try:
+        from distributed import KilledWorker
+    except ImportError as exc:
+        raise MissingToolError(f"--executor {executor} needs Dask distributed ({exc})",
+                               hint="pip install 'seqd-builder[dask]'; or build the parts with "
+                                    "--shard I/N and join them with `seqd build gather`") from exc
 
     started = time.monotonic()
     out = Path(out).absolute()
