@@ -226,3 +226,8 @@ def test_dask_local_cluster_reruns_a_part_whose_worker_died(trees, single, tmp_p
     _assert_same_dataset(single, out)
     ids = _table(out, "ravdess").column("id").to_pylist()
     assert len(ids) == len(set(ids))
+    # a rerun is up to date without any cluster work, and so is a plain build over the gathered folder
+    again = run_sharded(list(CONFIGS), out, executor="dask://127.0.0.1:9", shards=2,
+                        build_kwargs=_kw(trees))
+    assert again.up_to_date and again.gathered.configs["ravdess"]["found"] == 26
+    assert all(c.up_to_date for c in build(list(CONFIGS), out, **_kw(trees)).configs)

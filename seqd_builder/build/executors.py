@@ -43,8 +43,12 @@ class ShardedReport:
     seconds: float = 0.0
     parts_seconds: float = 0.0     # submit of the part tasks to the last part's result
     gather_seconds: float = 0.0
+    up_to_date: bool = False
 
     def summary(self) -> str:
+        if self.up_to_date:
+            return self.gathered.summary().replace("gathered 0 parts; ", "") + \
+                "\n(up to date, nothing to do)"
         resumed = [p for p in self.parts if p["resumed_rows"]]
         extra = (f"\n{len(resumed)} part(s) resumed after a lost worker or an earlier run"
                  if resumed else "")
@@ -91,6 +95,34 @@ def _raise(result: Any) -> Any:
     return result
 
 
+def up_to_date(corpora: Sequence[str], out: Path, kwargs: Mapping[str, Any]) -> GatherReport | None:
+    """The accounting of ``out`` when every corpus in it was built (whole or gathered) from exactly
+    today's inputs, else None: a rerun of a finished sharded build starts no cluster work."""
+    from .fingerprint import fingerprint
+    from .pipeline import MANIFEST, _read_manifest
+    from ..corpora import get_adapter
+
+    if kwargs.get("force") or not (out / MANIFEST).is_file():
+        return None
+    manifest = _read_manifest(out)
+    roots = dict(kwargs.get("roots") or {})
+    if kwargs.get("root") is not None:
+        roots[corpora[0]] = kwargs["root"]
+    report = GatherReport(out, 0, {})
+    for name in corpora:
+        options = dict((kwargs.get("options") or {}).get(name) or {})
+        adapter = get_adapter(name, roots[name], **options)
+        mode = kwargs.get("phones") or (adapter.card.phones or {}).get("default_mode") or "none"
+        entry = manifest.get("configs", {}).get(adapter.card.name)
+        if (entry is None or "part" in entry
+                or entry.get("fingerprint") != fingerprint(adapter, options, mode, out).digest
+                or not all((out / "data" / adapter.card.name / f).exists()
+                           for fs in entry["files"].values() for f in fs)):
+            return None
+        report.configs[adapter.card.name] = entry["accounting"]
+    return report
+
+
 def _client(address: str | None, local_workers: int):
     from distributed import Client, LocalCluster
 
@@ -131,6 +163,9 @@ def run_sharded(corpora: Sequence[str], out: str | Path, *, executor: str, shard
     started = time.monotonic()
     out = Path(out).absolute()
     kwargs = dict(build_kwargs or {})
+    done = up_to_date(corpora, out, kwargs)
+    if done is not None:
+        return ShardedReport(out, done, [], time.monotonic() - started, up_to_date=True)
     own = client is None
     client, cluster = _client(address, local_workers) if own else (client, None)
     try:
