@@ -291,7 +291,8 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     previous = manifest.get("configs", {}).get(config)
     data_dir = out / "data" / config
     if (not force and previous and previous.get("fingerprint") == fingerprint
-            and all((data_dir / f).exists() for fs in previous["files"].values() for f in fs)):
+            and all((data_dir / f).exists() for fs in previous["files"].values() for f in fs)
+            and (part is None or (sharding.journal_dir(out, config) / "journal.jsonl").exists())):
         acc = previous["accounting"]
         report.found, report.written = acc["found"], acc["written"]
         report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
