@@ -179,6 +179,12 @@ def test_gather_refuses_parts_of_different_builds(trees, parts3, tmp_path):
         gather([folders[0], two], tmp_path / "c")
     with pytest.raises(BuildError, match="not a finished part"):
         gather([tmp_path / "nowhere"], tmp_path / "d")
+    cut = tmp_path / "cut"
+    shutil.copytree(folders[1], cut)
+    victim = sorted((cut / "data" / "ravdess").glob("*.parquet"))[0]
+    victim.write_bytes(victim.read_bytes()[:-100])
+    with pytest.raises(BuildError, match="cut short"):
+        gather([folders[0], cut, folders[2]], tmp_path / "e")
 
 
 def test_gather_refuses_a_corpus_changed_after_its_parts(shared_data, tmp_path):

@@ -190,6 +190,11 @@ def _gather_config(config: str, parts: Sequence[Part], out: Path) -> dict[str, A
         for p, e, state in zip(parts, entries, states):
             names = e["files"].get(split, [])
             journaled = state.shards.get(split, [])
+            size = sum((p.folder / "data" / config / name).stat().st_size for name in names)
+            if names and size != e["splits"][split]["bytes"]:
+                raise BuildError(f"{config}: the {split} files of part {p.index} hold {size} bytes, its "
+                                 f"manifest {e['splits'][split]['bytes']} (changed or cut short since "
+                                 f"the part was built)", hint="build that part again with --force")
             if len(names) != len(journaled):
                 raise BuildError(f"{config}: part {p.index} lists {len(names)} {split} shards, its "
                                  f"journal {len(journaled)}", hint="build that part again with --force")
