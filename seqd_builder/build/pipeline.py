@@ -58,6 +58,7 @@ from .fingerprint import fingerprint as make_fingerprint
 from .fingerprint import jsonable as _jsonable
 from .journal import Journal
 from .lock import output_lock
+from . import shard as sharding
 from .reports import REJECTED, combine_rejections, write_reports, write_skips
 from .workers import die_with_parent
 from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
@@ -270,10 +271,13 @@ def _rejection_from_error(utt_id: str, corpus: str, raw: RawItem, exc: SeqdError
 def build_config(name: str, root: str | Path, out: str | Path, *, workers: int = 1,
                  phones: str | None = None, options: Mapping[str, Any] | None = None,
                  force: bool = False, max_shard_bytes: int = DEFAULT_SHARD_BYTES,
-                 progress: bool = True, window: int | None = None) -> ConfigReport:
+                 progress: bool = True, window: int | None = None,
+                 shard: sharding.Shard | None = None) -> ConfigReport:
     """Build (or resume) one corpus into the dataset folder ``out`` as config ``name``.
 
-    The caller holds the folder's lock (:func:`build` does: :mod:`.lock`)."""
+    With ``shard``, only that part of the corpus' items (:mod:`.shard`), for :mod:`.gather`. The caller
+    holds the folder's lock (:func:`build` does: :mod:`.lock`).
+    """
     global _ENRICHER
     started = time.monotonic()
     out = Path(out)
@@ -285,13 +289,17 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     enricher, phones_mode = _make_enricher(phones, card)
     fp = make_fingerprint(adapter, options, phones_mode, out)
     fingerprint, inputs = fp.digest, fp.inputs
+    part = sharding.plan(adapter, shard, fingerprint) if shard is not None else None
+    if part is not None:
+        fingerprint = shard.digest(fingerprint)
     report = ConfigReport(config)
 
     manifest = _read_manifest(out)
     previous = manifest.get("configs", {}).get(config)
     data_dir = out / "data" / config
     if (not force and previous and previous.get("fingerprint") == fingerprint
-            and all((data_dir / f).exists() for fs in previous["files"].values() for f in fs)):
+            and all((data_dir / f).exists() for fs in previous["files"].values() for f in fs)
+            and (part is None or (sharding.journal_dir(out, config) / "journal.jsonl").exists())):
         acc = previous["accounting"]
         report.found, report.written = acc["found"], acc["written"]
         report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
@@ -356,10 +364,13 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
             except SeqdError as exc:
                 yield seq, _rejection_from_error(utt_id, config, item, exc)
 
+    def owned() -> Iterator[tuple[int, Any]]:
+        return tasks() if part is None else part.keep(tasks())
+
     _ENRICHER = enricher
     adapter._reset_warnings()
     if enricher is not None and hasattr(enricher, "prepare"):
-        prep = [u for _, u in tasks() if isinstance(u, Utterance)]
+        prep = [u for _, u in owned() if isinstance(u, Utterance)]
         seen.clear()
         adapter._reset_warnings()
         enricher.prepare(prep, out / STAGING / config / "enrich")
@@ -371,7 +382,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                initial=min(len(done_seqs), total) if total else len(done_seqs),
                dynamic_ncols=True)
     try:
-        for seq, task, result in _ordered(tasks(), workers, window or max(2, workers * 4)):
+        for seq, task, result in _ordered(owned(), workers, window or max(2, workers * 4)):
             if isinstance(task, Rejection):
                 behind.submit(writer.reject, {**task.to_json(), "seq": seq})
                 bar.update(1)
@@ -402,25 +413,29 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
 
     state = journal.read()
     files = finalise_shards(journal, state.shards, data_dir)
-    counted = accounting.count(
-        adapter.source_listing(), stream["items"],
-        [m["source"] for shards in state.shards.values() for sh in shards for m in sh["meta"]],
-        [r for r in state.rejections if (r.get("extra") or {}).get("scope") != "annotation line"],
-        adapter.skipped())
+    row_sources = [m["source"] for shards in state.shards.values() for sh in shards for m in sh["meta"]]
+    item_rejections = [r for r in state.rejections
+                       if (r.get("extra") or {}).get("scope") != "annotation line"]
+    counted = (accounting.count(adapter.source_listing(), stream["items"], row_sources,
+                                item_rejections, adapter.skipped()) if part is None
+               else sharding.count(part, row_sources, item_rejections, adapter.skipped()))
     entry = _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
-                          phones_mode)
+                          phones_mode, check_expected=part is None)
     entry["accounting"].update(found=counted.found, counted_from=counted.counted_from,
                                skipped=dict(sorted(counted.skipped.items())),
                                skipped_folders=counted.skipped_folders)
     entry["sources"] = fp.sources
-    entry["file_sha256"] = {f"data/{config}/{name}": shard.get("sha256") or file_sha256(data_dir / name)
+    entry["file_sha256"] = {f"data/{config}/{name}": done.get("sha256") or file_sha256(data_dir / name)
                             for split, names in files.items()
-                            for name, shard in zip(names, state.shards[split])}
+                            for name, done in zip(names, state.shards[split])}
     write_reports(out, config, state, adapter.warning_records())
-    write_skips(out, config, adapter.skipped())
+    write_skips(out, config, adapter.skipped() if part is None or shard.index == 0 else [])
+    if part is not None:  # what the gather reads; a part may hold no row at all
+        entry["part"] = part.record()
+        sharding.keep_journal(journal.path, out, config)
     checkpoint("reports")
     acc = entry["accounting"]
-    if acc["written"] == 0:
+    if acc["written"] == 0 and part is None:
         reasons = ", ".join(f"{k} {v}" for k, v in acc["rejected"].items()) or "none found"
         raise BuildError(f"{config}: no utterance could be written ({acc['found']} found; rejected: "
                          f"{reasons})",
@@ -450,7 +465,8 @@ def _make_enricher(phones: str | None, card) -> tuple[Any, str]:
     return make_enricher(mode, card), mode
 
 
-def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options, phones_mode) -> dict:
+def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options, phones_mode,
+                  check_expected: bool = True) -> dict:
     splits: dict[str, dict[str, Any]] = {}
     categories: Counter = Counter()
     by_split_cat: dict[str, Counter] = {}
@@ -489,7 +505,7 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
     found = written + sum(rejected.values())
     count_warnings = adapter.count_warnings()
     expected = card.expected.get("utterances")
-    if expected is not None and found != expected and not count_warnings:
+    if check_expected and expected is not None and found != expected and not count_warnings:
         message = (f"found {found} source utterances; the published corpus has {expected} "
                    f"(a partial copy, or files missing from it)")
         count_warnings.append(message)
@@ -531,8 +547,11 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
           root: str | Path | None = None, workers: int = 1, phones: str | None = None,
           options: Mapping[str, Mapping[str, Any]] | None = None, force: bool = False,
           max_shard_bytes: int = DEFAULT_SHARD_BYTES, progress: bool = True,
-          audit: bool = True) -> BuildReport:
+          audit: bool = True, shard: sharding.Shard | str | None = None) -> BuildReport:
     """Build one or several corpora into one dataset folder (one config per corpus, plus ``all``).
+
+    ``shard`` (``Shard`` or ``"I/N"``) builds part I of N of every corpus into ``out``, a part folder
+    that :func:`seqd_builder.build.gather.gather` joins with the others (see :mod:`.shard`).
 
     ``root`` is the corpus folder when building one corpus; ``roots`` maps corpus names to folders
     when building several. ``options`` maps corpus names to adapter options. Configs already in the
@@ -553,22 +572,31 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
         raise BuildError(f"no --root given for {', '.join(missing)}",
                          hint="give --root PATH (one corpus) or --root NAME=PATH per corpus")
     out = Path(out)
+    if isinstance(shard, str):
+        shard = sharding.Shard.parse(shard)
     with output_lock(out):  # released on every exit path, and by the kernel on a kill
         reports = []
         for name in corpora:
             reports.append(build_config(name, roots[name], out, workers=workers, phones=phones,
                                         options=(options or {}).get(name), force=force,
-                                        max_shard_bytes=max_shard_bytes, progress=progress))
+                                        max_shard_bytes=max_shard_bytes, progress=progress,
+                                        shard=shard))
         manifest = _read_manifest(out)
         combine_rejections(out, manifest.get("configs", {}))
         audit_summary = None
-        if audit:  # the data audit (seqd_builder.audit) reads the finished shards; the card shows it
-            from ..audit import audit_build
+        if shard is not None:  # a part has no card of its own: the gather writes the one card
+            manifest["part"] = {"index": shard.index, "count": shard.count}
+            _write_json(out / MANIFEST, manifest)
+        else:
+            if manifest.pop("part", None) is not None:
+                _write_json(out / MANIFEST, manifest)
+            if audit:  # the data audit (seqd_builder.audit) reads the finished shards; the card shows it
+                from ..audit import audit_build
 
-            audit_summary = audit_build(out)
-        from ..publish.card import write_card
+                audit_summary = audit_build(out)
+            from ..publish.card import write_card
 
-        write_card(out, manifest)
+            write_card(out, manifest)
         if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
             (out / STAGING).rmdir()
     return BuildReport(out, reports, audit_summary)

@@ -54,6 +54,26 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{results['task']} / {results['model']} / {results['upstream']['name']}: "
                    f"{primary_summary(results)} over {results['protocol']['n_folds']} folds → {out}")
 
+    @bench.command("features", help="Precompute a frozen front-end's features into the cache, for a "
+                                    "part of the task's rows.\n\nRuns as several processes under "
+                                    "`accelerate launch` (docs/scale-out.md). Example: seqd bench features "
+                                    "emodb --data ./emodb-hf --model speecheq --shard 0/4 --cache /shared/feats")
+    def features(task: str = typer.Argument(..., help="task name (`seqd bench list`) or a task YAML path"),
+                 data: Path = typer.Option(..., "--data", "-d", help="built dataset folder of the task's corpus"),
+                 model: str = typer.Option("speecheq", "--model", "-m",
+                                           help="model config whose speeds and waveform transform to use"),
+                 upstream: str = typer.Option(None, "--upstream", "-u",
+                                              help="front-end spec (default: the model config's)"),
+                 shard: str = typer.Option(None, "--shard", help="this machine's part I/N of the rows"),
+                 cache: Path = typer.Option(None, "--cache", help="feature cache folder (shared storage "
+                                                                  "across machines); default: the user cache"),
+                 batch_size: int = typer.Option(8, "--batch-size", min=1)) -> None:
+        from ..benchmark.features import extract_part
+
+        report = extract_part(task, data, model=model, upstream=upstream, cache_dir=cache, shard=shard,
+                              batch_size=batch_size)
+        typer.echo(report.summary())
+
     @bench.command("list", help="List tasks and model configs.")
     def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
         from ..benchmark.config import list_model_configs, load_model_config

@@ -19,6 +19,12 @@ Examples:
   seqd build casia esd --root casia=~/CASIA --root esd=~/ESD --out zh-hf
 
   seqd build seqd --audio clips/ --annotations votes.csv --project project.yaml --out my-hf
+
+  seqd build emodb --root ~/EmoDB --out part0 --shard 0/2   (then 1/2; see docs/scale-out.md)
+
+  seqd build gather part0 part1 --out emodb-hf
+
+  seqd build emodb --root ~/EmoDB --out emodb-hf --executor dask://local --shards 4
 """
 
 
@@ -59,11 +65,28 @@ def build_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     audit: bool = typer.Option(True, "--audit/--no-audit",
                                help="Run the data audit (leakage, duplicates, signal) for the card."),
+    shard: Optional[str] = typer.Option(
+        None, "--shard", help="Build part I/N (I from 0) into --out; join the parts with `seqd build "
+                              "gather PARTS... --out DIR`."),
+    executor: Optional[str] = typer.Option(
+        None, "--executor", help="Run the build as part tasks plus a gather on Dask: dask://local or "
+                                 "dask://HOST:PORT."),
+    shards: Optional[int] = typer.Option(
+        None, "--shards", min=1, help="With --executor: number of parts (default: the cluster's workers)."),
+    keep_parts: bool = typer.Option(False, "--keep-parts", help="With --executor: keep the part folders."),
 ) -> None:
     """Build corpora into one Hugging Face dataset folder (resumable; re-running is safe)."""
     from ..build import build
     from ..corpora.base import adapter_class
 
+    if corpora and corpora[0] == "gather":
+        _gather(corpora[1:], out, root=root, shard=shard, executor=executor)
+        return
+    if shard is not None and executor is not None:
+        raise ConfigError("--shard builds one part here; --executor runs all the parts: give one of them")
+    if (shards is not None or keep_parts) and executor is None:
+        raise ConfigError("--shards and --keep-parts go with --executor",
+                          hint="e.g. --executor dask://local --shards 4")
     for name in corpora:  # an unknown name is the first thing to fix, before any missing --root
         adapter_class(name)
     plain, roots = _parse_roots(corpora, root)
@@ -81,10 +104,22 @@ def build_command(
             roots[name] = str(audio)
         options[name] = {"annotations": [str(a) for a in annotations],
                          **({"project": str(project)} if project else {})}
+    if executor is not None:
+        from ..build.executors import run_sharded
+
+        if plain is not None:
+            roots[corpora[0]] = plain
+        sharded = run_sharded(corpora, out, executor=executor, shards=shards, keep_parts=keep_parts,
+                              build_kwargs=dict(roots=roots, workers=workers, phones=phones,
+                                                options=options, force=force,
+                                                max_shard_bytes=shard_mb * 1024 * 1024))
+        typer.echo(sharded.summary())
+        typer.echo(f"dataset folder: {sharded.out}  (datasets.load_dataset({str(sharded.out)!r}))")
+        return
     with removed_if_failed(out):
         report = build(corpora, out, root=plain, roots=roots, workers=workers, phones=phones,
                        options=options, force=force, max_shard_bytes=shard_mb * 1024 * 1024,
-                       progress=not quiet, audit=audit)
+                       progress=not quiet, audit=audit, shard=shard)
     typer.echo(report.summary())
     if report.audit is not None:
         counts: dict[str, int] = {}
@@ -116,6 +151,19 @@ def _scale(scale) -> str:
             value = ", ".join(map(str, value))
         parts.append(f"{key.replace('_', ' ')}: {value}")
     return "; ".join(parts)
+
+
+def _gather(parts: list[str], out: Path, *, root: list[str], shard: Optional[str],
+            executor: Optional[str]) -> None:
+    """``seqd build gather PART... --out DIR``: join the part folders of a sharded build."""
+    from ..build.gather import gather
+
+    if root or shard or executor:
+        raise ConfigError("`seqd build gather` takes part folders and --out only",
+                          hint="seqd build gather part-0 part-1 ... --out DIR")
+    report = gather([Path(p) for p in parts], out)
+    typer.echo(report.summary())
+    typer.echo(f"dataset folder: {report.out}  (datasets.load_dataset({str(report.out)!r}))")
 
 
 def info_command(
