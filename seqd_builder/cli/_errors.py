@@ -77,7 +77,15 @@ def removed_if_failed(folder: Path):
         yield
     except BaseException:
         for path in created:
+            if not path.exists():
+                continue  # never made (the command failed before reaching it)
             try:
+                if path == folder:  # the lock this command took (and released) is its only content
+                    from ..build.lock import HOLDER, LOCK
+
+                    for name in (LOCK, HOLDER):
+                        if set(p.name for p in path.iterdir()) <= {LOCK, HOLDER}:
+                            (path / name).unlink(missing_ok=True)
                 path.rmdir()
             except OSError:  # not empty (resume state) or already gone: keep the rest too
                 break
