@@ -98,7 +98,7 @@ class TaskData:
         from ..corpora.protocols import Protocol
 
         protocol = Protocol.from_card(load_card(self.task.corpus), self.task.protocol)
-        folds = protocol.folds(self.speakers, self.splits)  # asserts speaker-disjointness
+        folds = protocol.folds(self.speakers, self.splits, self.ids)  # asserts speaker-disjointness
         if self.task.n_folds is not None and len(folds) != self.task.n_folds:
             raise ProtocolError(f"task {self.task.name!r} expects {self.task.n_folds} folds, protocol "
                                 f"{protocol.name!r} gives {len(folds)} on this dataset",

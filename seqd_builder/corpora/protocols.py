@@ -13,6 +13,13 @@ card makes (``speaker_independent: true`` means no speaker is in two roles of on
     (IEMOCAP's sessions: ``"^(Ses0[1-5])"``).
 ``official_split``
     the ``split`` column: ``train``/``validation``/``test`` lists of split names (MSP-Podcast, ESD).
+``listed_folds``
+    ``source: emobox``: fold files listing utterance keys (EmoBox's ``<corpus>_{train,test}_fold_K.jsonl``),
+    for folds that no speaker rule describes (EmoBox's EmoDB folds). The lists are another project's
+    data and are not copied here: they are read at run time from ``$SEQD_EMOBOX_DATA/<corpus>/fold_K/``
+    (EmoBox's ``data/`` folder) or ``$SEQD_SHARED_DATA/meta/<corpus>/emobox/folds/fold_K/``. Keys
+    ``<corpus>-<native id>`` are our ids ``<corpus>/<native id>``; a fold without a train list trains
+    on every row it does not test.
 
 For the fold kinds the validation set (early stopping) is the next fold's test group in cyclic order,
 taken out of the training set, unless the card sets ``validation: none``. The rule is in code, not left
@@ -30,7 +37,7 @@ import numpy as np
 
 from ..errors import ConfigError, ProtocolError, UnknownLabelError
 
-KINDS = ("speaker_folds", "leave_one_speaker_out", "leave_one_group_out", "official_split")
+KINDS = ("speaker_folds", "leave_one_speaker_out", "leave_one_group_out", "official_split", "listed_folds")
 UNKNOWN_SPEAKERS = frozenset({"unknown", "Unknown"})
 
 
@@ -61,6 +68,7 @@ class Protocol:
     group: str | None = None
     validation: str = "next_fold"
     splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -74,6 +82,9 @@ class Protocol:
             re.compile(self.group)
         if self.kind == "official_split" and "test" not in self.splits:
             raise ConfigError(f"protocol {self.name!r} of {self.corpus}: official_split needs 'test'")
+        if self.kind == "listed_folds" and self.source != "emobox":
+            raise UnknownLabelError("fold list source", self.source, ("emobox",),
+                                    hint=f"fix protocol {self.name!r} in corpora/{self.corpus}.yaml")
         if self.validation not in ("next_fold", "none"):
             raise UnknownLabelError("validation rule", self.validation, ("next_fold", "none"))
         if self.kind == "speaker_folds":
@@ -94,9 +105,11 @@ class Protocol:
         kind = spec.pop("kind", None)
         folds = {str(k): tuple(str(s) for s in v) for k, v in (spec.pop("folds", None) or {}).items()}
         splits = {k: tuple(v if isinstance(v, list) else [v])
-                  for k in ("train", "validation", "test") if (v := spec.pop(k, None)) is not None}
+                  for k in ("train", "validation", "test")
+                  # for fold kinds `validation` is the rule (next_fold | none), not a split list
+                  if kind == "official_split" and (v := spec.pop(k, None)) is not None}
         allowed = {"speaker_independent", "description", "group", "validation", "published", "seed",
-                   "rule"}
+                   "rule", "source"}
         unknown = set(spec) - allowed
         if unknown:
             raise ConfigError(f"protocol {name!r}: unknown fields {sorted(unknown)}; valid: "
@@ -105,8 +118,9 @@ class Protocol:
         return cls(corpus=card.name, name=name, kind=kind,
                    speaker_independent=spec.get("speaker_independent", True),
                    description=spec.get("description", ""), folds_spec=folds, group=spec.get("group"),
-                   validation=spec.get("validation", "next_fold") if kind != "official_split" else "none",
-                   splits=splits)
+                   validation=(spec.get("validation", "next_fold")
+                               if kind not in ("official_split", "listed_folds") else "none"),
+                   splits=splits, source=spec.get("source"))
 
     # --- applying the protocol ---------------------------------------------------------------------
 
@@ -131,9 +145,17 @@ class Protocol:
             return [lookup.get(s) for s in native]
         raise ProtocolError(f"protocol {self.name!r} is an official split, it has no groups")
 
-    def folds(self, speakers: Sequence[str], splits: Sequence[str] | None = None) -> list[Fold]:
-        """Fold assignments over rows with these speakers (and split names, for official splits)."""
-        if self.kind == "official_split":
+    def folds(self, speakers: Sequence[str], splits: Sequence[str] | None = None,
+              ids: Sequence[str] | None = None) -> list[Fold]:
+        """Fold assignments over rows with these speakers (and split names, for official splits; ids,
+        for listed folds)."""
+        if self.kind == "listed_folds":
+            if ids is None:
+                raise ProtocolError(f"protocol {self.name!r} needs the rows' ids")
+            from .fold_lists import listed_folds
+
+            folds = listed_folds(self.corpus, ids)
+        elif self.kind == "official_split":
             if splits is None:
                 raise ProtocolError(f"protocol {self.name!r} needs the rows' split names")
             split_arr = np.asarray(splits)
