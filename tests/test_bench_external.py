@@ -162,3 +162,50 @@ def test_cli_score_exits_2_and_writes_nothing_on_a_bad_file(emodb, tmp_path, cap
     err = capsys.readouterr().err
     assert code == 2 and "label 'joy' is not a class" in err and "Traceback" not in err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_emobox_emodb_folds_are_emoboxs_lists_and_not_speaker_independent(emodb, tmp_path, shared_data):
+    summary = export_folds("emodb_emobox", emodb, tmp_path / "f")
+    assert [(f["train"], f["validation"], f["test"]) for f in summary["folds"]] == [(428, 0, 107)] * 5
+    assert summary["speaker_independent"] is False
+    listed = shared_data / "meta/emodb/emobox/folds/fold_2/emodb_test_fold_2.jsonl"
+    keys = {json.loads(x)["key"].replace("emodb-", "emodb/", 1) for x in listed.read_text().splitlines()}
+    assert set(pd.read_csv(tmp_path / "f/folds/fold2/test.csv")["id"]) == keys
+
+
+def test_ravdess_subset_on_emoboxs_actor_folds_is_flagged_partial(tmp_path, shared_data):
+    from seqd_builder.build.pipeline import build
+    from seqd_builder.testing import make_ravdess_tree
+
+    make_ravdess_tree(tmp_path / "src")
+    build(["ravdess"], tmp_path / "hf", root=tmp_path / "src", progress=False)
+    summary = export_folds("ravdess_emobox", tmp_path / "hf", tmp_path / "f")
+    assert {k: summary["dataset"].get(k) for k in ("utterances", "corpus_utterances", "published_utterances",
+                                                   "partial")} == {"utterances": 360, "corpus_utterances": 360,
+                                                                   "published_utterances": 1440, "partial": True}
+    assert [(f["train"], f["validation"], f["test"]) for f in summary["folds"]] == [(300, 0, 60)] * 6
+    for k, fold in enumerate(summary["folds"], 1):  # EmoBox's test lists, restricted to the subset
+        listed = shared_data / f"meta/ravdess/emobox/folds/fold_{k}/ravdess_test_fold_{k}.jsonl"
+        keys = {json.loads(x)["key"].replace("ravdess-", "ravdess/", 1) for x in listed.read_text().splitlines()}
+        ours = set(pd.read_csv(tmp_path / f"f/folds/{fold['fold']}/test.csv")["id"])
+        assert ours <= keys and len(keys) == 240
+
+
+def test_the_board_marks_external_dirty_and_partial_entries_and_refuses_unexplained_dirty_ones():
+    from seqd_builder.benchmark.tasks import load_task
+    from seqd_builder.leaderboard import board_markdown, build_board
+    from seqd_builder.leaderboard.submission import Submission
+    from seqd_builder.leaderboard.testing import make_result
+
+    dirty = make_result("ravdess", code_version="0.1.0+gabc.dirty")
+    assert any("uncommitted changes" in r for r in check_result(dirty))
+    dirty["provenance"] = {"kind": "run", "dirty_allowed": "a test"}
+    assert check_result(dirty) == []
+    ext = make_result("ravdess", model="wav2vec2-probe", seed=1, provenance={"kind": "external"},
+                      dataset={"name": "ravdess", "utterances": 360, "corpus_utterances": 360,
+                               "published_utterances": 1440, "partial": True})
+    assert check_result(ext) == []
+    rows = [Submission(name=n, task="ravdess", data=d) for n, d in (("a", dirty), ("b", ext))]
+    table = board_markdown(build_board(load_task("ravdess"), rows))
+    assert "wav2vec2-probe [external] [360 of 1440 utterances]" in table
+    assert "speecheq [uncommitted code]" in table

@@ -118,6 +118,15 @@ def test_hf_wav2vec2_all_layers_frozen(tiny_wav2vec2):
     torch.testing.assert_close(last(waves)[0][:, 0], feats[:, 2])
     with pytest.raises(ConfigError, match="layers \\[7\\] out of range; the model has 3"):
         get_upstream(f"hf:{tiny_wav2vec2}", layers=[7])
+    # results name the weights by content: a sha256 over the model folder's weight files
+    from seqd_builder.benchmark.frontend import upstream_info
+    from seqd_builder.checksums import file_sha256
+
+    info = upstream_info(up, "all")
+    weights = sorted(p for p in tiny_wav2vec2.iterdir() if p.name.startswith(("model", "pytorch_model")))
+    assert len(info["weights_sha256"]) == 64 and len(weights) >= 1
+    if len(weights) == 1:
+        assert info["weights_sha256"] == file_sha256(weights[0])
 
 
 def test_hf_fine_tuning_exposes_a_trainable_module(tiny_wav2vec2):

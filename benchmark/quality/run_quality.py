@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from seqd_builder.benchmark import metrics as M  # noqa: E402
 from seqd_builder.benchmark import scoring as S  # noqa: E402
+from seqd_builder.benchmark.folds import describe  # noqa: E402
 from seqd_builder.benchmark.config import config_hash, deep_merge  # noqa: E402
 from seqd_builder.benchmark.data import TaskData, load_task_data  # noqa: E402
 from seqd_builder.benchmark.results import code_version, cpu_name, now_iso, validate_results  # noqa: E402
@@ -230,7 +231,7 @@ def assemble(data, protocol, folds, fold_json, scores, *, model, upstream, confi
         "primary_metric": data.task.primary_metric, "metrics": averaged, "folds": fold_json,
         "runtime_s": round(float(runtime), 3),
         "hardware": {"device": "cpu", "cpu": cpu_name(), "gpu": None, "torch": __import__("torch").__version__},
-        "date": now_iso(), "dataset": {"name": data.task.corpus, "synthetic": False},
+        "date": now_iso(), "dataset": describe(data.task, data, data.folder), "provenance": {"kind": "run"},
         "notes": f"averaging: {S.averaging_text(**BOOTSTRAP)}; peer baseline run by benchmark/quality/run_quality.py",
     }
     validate_results(result)

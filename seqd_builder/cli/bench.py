@@ -184,4 +184,19 @@ def register(app: typer.Typer) -> None:
             r = rescore_file(path, write=not dry_run, cluster=cluster)
             typer.echo(f"{path}: {primary_summary(r)}")
 
+    @bench.command("reproduce", help="Rerun a filed result from its recorded task, config, front-end and "
+                                     "seed; report the difference of every metric (bit-identical on CPU "
+                                     "with the same code and data).\n\n"
+                                     "Example: seqd bench reproduce leaderboard/submissions/emodb/"
+                                     "baseline-fbank-3ae4c75a.json --data ./emodb-hf --fold 03 --out rerun.json")
+    def reproduce(result: Path = typer.Argument(..., help="a filed results.json"),
+                  data: Path = typer.Option(..., "--data", "-d", help="built dataset folder"),
+                  out: Path = typer.Option(..., "--out", "-o", help="results.json of the rerun (new)"),
+                  fold: list[str] = typer.Option(None, "--fold", help="rerun only these folds"),
+                  as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+        from ..benchmark.reproduce import reproduce_result
+
+        r = reproduce_result(result, data, out=out, folds=list(fold) if fold else None, progress=True)
+        typer.echo(json.dumps(r.to_dict(), indent=2) if as_json else r.format())
+
     app.add_typer(bench, name="bench")

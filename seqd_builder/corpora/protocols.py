@@ -13,6 +13,13 @@ card makes (``speaker_independent: true`` means no speaker is in two roles of on
     (IEMOCAP's sessions: ``"^(Ses0[1-5])"``).
 ``official_split``
     the ``split`` column: ``train``/``validation``/``test`` lists of split names (MSP-Podcast, ESD).
+``listed_folds``
+    ``source: emobox``: fold files listing utterance keys (EmoBox's ``<corpus>_{train,test}_fold_K.jsonl``),
+    for folds that no speaker rule describes (EmoBox's EmoDB folds). The lists are another project's
+    data and are not copied here: they are read at run time from ``$SEQD_EMOBOX_DATA/<corpus>/fold_K/``
+    (EmoBox's ``data/`` folder) or ``$SEQD_SHARED_DATA/meta/<corpus>/emobox/folds/fold_K/``. Keys
+    ``<corpus>-<native id>`` are our ids ``<corpus>/<native id>``; a fold without a train list trains
+    on every row it does not test.
 
 For the fold kinds the validation set (early stopping) is the next fold's test group in cyclic order,
 taken out of the training set, unless the card sets ``validation: none``. The rule is in code, not left
@@ -44,7 +51,7 @@ import numpy as np
 
 from ..errors import ConfigError, ProtocolError, UnknownLabelError
 
-KINDS = ("speaker_folds", "leave_one_speaker_out", "leave_one_group_out", "official_split")
+KINDS = ("speaker_folds", "leave_one_speaker_out", "leave_one_group_out", "official_split", "listed_folds")
 UNKNOWN_SPEAKERS = frozenset({"unknown", "Unknown"})
 
 
@@ -77,6 +84,7 @@ class Protocol:
     splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
     text_groups: int = 0
     test_ids: str | None = None
+    source: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -97,6 +105,9 @@ class Protocol:
             raise ConfigError(f"protocol {self.name!r} of {self.corpus}: text_groups needs speaker folds")
         if self.test_ids is not None:
             re.compile(self.test_ids)
+        if self.kind == "listed_folds" and self.source != "emobox":
+            raise UnknownLabelError("fold list source", self.source, ("emobox",),
+                                    hint=f"fix protocol {self.name!r} in corpora/{self.corpus}.yaml")
         if self.validation not in ("next_fold", "none"):
             raise UnknownLabelError("validation rule", self.validation, ("next_fold", "none"))
         if self.kind == "speaker_folds":
@@ -117,9 +128,11 @@ class Protocol:
         kind = spec.pop("kind", None)
         folds = {str(k): tuple(str(s) for s in v) for k, v in (spec.pop("folds", None) or {}).items()}
         splits = {k: tuple(v if isinstance(v, list) else [v])
-                  for k in ("train", "validation", "test") if (v := spec.pop(k, None)) is not None}
+                  for k in ("train", "validation", "test")
+                  # for fold kinds `validation` is the rule (next_fold | none), not a split list
+                  if kind == "official_split" and (v := spec.pop(k, None)) is not None}
         allowed = {"speaker_independent", "description", "group", "validation", "published", "seed",
-                   "rule", "text_groups", "test_ids"}
+                   "rule", "text_groups", "test_ids", "source"}
         unknown = set(spec) - allowed
         if unknown:
             raise ConfigError(f"protocol {name!r}: unknown fields {sorted(unknown)}; valid: "
@@ -128,9 +141,10 @@ class Protocol:
         return cls(corpus=card.name, name=name, kind=kind,
                    speaker_independent=spec.get("speaker_independent", True),
                    description=spec.get("description", ""), folds_spec=folds, group=spec.get("group"),
-                   validation=spec.get("validation", "next_fold") if kind != "official_split" else "none",
+                   validation=(spec.get("validation", "next_fold")
+                               if kind not in ("official_split", "listed_folds") else "none"),
                    splits=splits, text_groups=spec.get("text_groups", 0) or 0,
-                   test_ids=spec.get("test_ids"))
+                   test_ids=spec.get("test_ids"), source=spec.get("source"))
 
     # --- applying the protocol ---------------------------------------------------------------------
 
@@ -162,7 +176,13 @@ class Protocol:
 
         ``texts`` (transcripts) are needed by ``text_groups`` protocols and ``ids`` by ``test_ids``.
         """
-        if self.kind == "official_split":
+        if self.kind == "listed_folds":
+            if ids is None:
+                raise ProtocolError(f"protocol {self.name!r} needs the rows' ids")
+            from .fold_lists import listed_folds
+
+            folds = listed_folds(self.corpus, ids)
+        elif self.kind == "official_split":
             if splits is None:
                 raise ProtocolError(f"protocol {self.name!r} needs the rows' split names")
             split_arr = np.asarray(splits)
