@@ -56,7 +56,7 @@ def fit_predict(kind, grid, X, y, fold, n_classes):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="a built EmoDB folder (default: built here)")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "text_overlap_effect.json")
+    ap.add_argument("--out", type=Path, default=HERE / "studies" / "text_overlap_effect.json")
     args = ap.parse_args()
     tmp = None
     if args.data is None:
