@@ -108,7 +108,7 @@ def test_released_recipe_runs_on_a_tiny_wavlm(tiny_wavlm, vad_data, tmp_path, mo
     # 4 of their 6 rows each have a consensus class; the test speaker keeps all 6
     fold = r["folds"][0]
     assert (fold["n_train"], fold["n_test"]) == (8, 6)
-    saved = json.loads((tmp_path / "r" / "folds" / "03" / "result.json").read_text())
+    saved = json.loads((tmp_path / "r.run" / "folds" / "03" / "result.json").read_text())
     assert len(saved["history"]) == 3  # patience null: no early stopping
     assert saved["best_epoch"] == int(np.argmax([h["validation"] for h in saved["history"]]))
     # 8 rows in micro-batches of 2 = 4 micro-batches, 4 accumulated per step: 1 step per epoch
@@ -124,7 +124,7 @@ def test_released_recipe_runs_on_a_tiny_wavlm(tiny_wavlm, vad_data, tmp_path, mo
     first = WavePrep(0.25, mean, std)(data.wave(int(np.flatnonzero(np.array(data.speakers) == "emodb/03")[0])))
     test_waves = [w for training, grad, waves, _ in calls if not grad for w in waves]
     assert any(np.allclose(w[: len(first)], first, atol=1e-5) for w in test_waves)
-    pred = pd.read_csv(tmp_path / "r" / "folds" / "03" / "predictions.csv")
+    pred = pd.read_csv(tmp_path / "r.run" / "folds" / "03" / "predictions.csv")
     assert pred[[c for c in pred if c.startswith("pred_")]].stack().between(0, 1).all()
 
 
@@ -295,7 +295,7 @@ def test_test_predictions_clipped_to_the_scale(vad_data, tmp_path, monkeypatch, 
     run_task(TOY_ATTR, "emosphere", vad_data, upstream=TinyFbank(8), out=tmp_path / "r.json",
              config_overrides={"training": {"epochs": 1, "clip_test": clip}, "params": SMALL,
                                "bootstrap": {"resamples": 20}}, folds=["03"], progress=False)
-    pred = pd.read_csv(tmp_path / "r" / "folds" / "03" / "predictions.csv")
+    pred = pd.read_csv(tmp_path / "r.run" / "folds" / "03" / "predictions.csv")
     got = pred[["pred_arousal", "pred_valence", "pred_dominance"]].iloc[0].tolist()
     assert got == ([0.0, 0.5, 1.0] if clip else [-0.5, 0.5, 1.5])
 

@@ -83,7 +83,7 @@ def fold_groups(corpus: str, protocols: list[dict[str, Any]],
     out: list[dict[str, str]] = [{} for _ in speakers]
     for name in card.protocols:
         protocol = Protocol.from_card(card, name)
-        if protocol.kind == "official_split":
+        if protocol.kind in ("official_split", "listed_folds"):  # no speaker groups: not a fold column
             continue
         for i, group in enumerate(protocol.groups(speakers)):
             if group is not None:

@@ -47,9 +47,10 @@ def certified_files(folder: str | Path) -> list[str]:
     except (ValueError, KeyError) as exc:
         raise BuildError(f"{folder / 'manifest.json'} is not a complete build manifest ({exc})",
                          hint="build the folder again") from exc
+    from ..audit import load_audit
     from .card import render_card
 
-    if (folder / "README.md").read_text(encoding="utf-8") != render_card(manifest):
+    if (folder / "README.md").read_text(encoding="utf-8") != render_card(manifest, load_audit(folder)):
         # the card is written from the manifest at the very end of a build: a different one is from
         # an earlier build (killed in between) or was edited by hand
         raise BuildError(f"{folder / 'README.md'} is not the dataset card of {folder / 'manifest.json'}",
