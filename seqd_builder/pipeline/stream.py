@@ -551,7 +551,7 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
     """Build one or several corpora into one dataset folder (one config per corpus, plus ``all``).
 
     ``shard`` (``Shard`` or ``"I/N"``) builds part I of N of every corpus into ``out``, a part folder
-    that :func:`seqd_builder.build.gather.gather` joins with the others (see :mod:`.shard`).
+    that :func:`seqd_builder.pipeline.gather.gather` joins with the others (see :mod:`.shard`).
 
     ``root`` is the corpus folder when building one corpus; ``roots`` maps corpus names to folders
     when building several. ``options`` maps corpus names to adapter options. Configs already in the
