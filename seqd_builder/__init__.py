@@ -26,7 +26,7 @@ def __getattr__(name):
         from . import schema
         return getattr(schema, name)
     if name == "build":
-        from .build import build
+        from .pipeline import build
         return build
     if name in ("load_card", "get_adapter"):
         from . import corpora

@@ -413,7 +413,7 @@ def check_adapter_bad_audio_is_rejected_with_its_file(cls) -> None:
     import shutil
 
     from . import testing
-    from .build import build
+    from .pipeline import build
     from .schema import RawItem
 
     root, options = _example(cls)

@@ -18,7 +18,7 @@ import soxr
 from seqd_builder.audit import Thresholds, audit_folder, load_audit
 from seqd_builder.audit.duplicates import best_lag_ncc
 from seqd_builder.audit.leakage import text_overlap_share
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 from seqd_builder.corpora import load_card
 from seqd_builder.corpora.protocols import Protocol, normalise_text
 from seqd_builder.errors import ConfigError, ProtocolError

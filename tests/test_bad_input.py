@@ -11,7 +11,7 @@ import pytest
 from datasets import Audio, load_dataset
 
 from seqd_builder import testing
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 
 
 def _rejections(out):
@@ -132,7 +132,7 @@ def test_a_malformed_label_file_loses_its_alignment_not_its_row(shared_data, tmp
 
 
 def test_write_behind_keeps_order_and_raises_the_writers_error():
-    from seqd_builder.build.writer import WriteBehind
+    from seqd_builder.pipeline.writer import WriteBehind
 
     seen = []
     behind = WriteBehind(depth=2, batch=3)
@@ -158,8 +158,8 @@ def test_audio_the_parent_embeds_must_be_the_file_a_worker_checked(shared_data, 
 
     import pyarrow as pa
 
-    from seqd_builder.build.audio import read_source
-    from seqd_builder.build.writer import BatchTable
+    from seqd_builder.pipeline.audio import read_source
+    from seqd_builder.pipeline.writer import BatchTable
     from seqd_builder.errors import BuildError
 
     wav = tmp_path / "03a01Fa.wav"

@@ -21,7 +21,7 @@ MODEL = ExternalModel("oracle-ish", description="test predictions", link="https:
 
 @pytest.fixture(scope="module")
 def emodb(tmp_path_factory, shared_data):
-    from seqd_builder.build.pipeline import build
+    from seqd_builder.pipeline.stream import build
 
     root = tmp_path_factory.mktemp("ext")
     make_emodb_tree(root / "src")
@@ -174,7 +174,7 @@ def test_emobox_emodb_folds_are_emoboxs_lists_and_not_speaker_independent(emodb,
 
 
 def test_ravdess_subset_on_emoboxs_actor_folds_is_flagged_partial(tmp_path, shared_data):
-    from seqd_builder.build.pipeline import build
+    from seqd_builder.pipeline.stream import build
     from seqd_builder.testing import make_ravdess_tree
 
     make_ravdess_tree(tmp_path / "src")

@@ -12,7 +12,7 @@ from seqd_builder.testing import make_emodb_tree
 
 @pytest.fixture(scope="module")
 def emodb(tmp_path_factory, shared_data):
-    from seqd_builder.build.pipeline import build
+    from seqd_builder.pipeline.stream import build
 
     root = tmp_path_factory.mktemp("repro")
     make_emodb_tree(root / "src")

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 from datasets import load_dataset
 
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 from seqd_builder.schema import FEATURES
 
 

@@ -137,7 +137,7 @@ def test_build_end_to_end(shared_data, tmp_path, wav):
     """A 24-file tree (one file per speaker and emotion, mixed spellings) through the build pipeline."""
     import datasets
 
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     rels = [p for p in emobox_paths(shared_data) if p.endswith("/201.wav")]
     rels = [r.replace("zhaozuoxiang/", "ZhaoZuoxiang/") for r in rels]

@@ -204,7 +204,7 @@ def test_build_end_to_end(shared_data, tmp_path):
 
     import datasets
 
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     names = [c for c in clips(shared_data) if c.startswith(("1001_IEO", "1076_MTI"))]
     root = make_tree(shared_data, tmp_path / "CREMA-D", names)

@@ -207,7 +207,7 @@ def test_simulated_raters_build_through_the_pipeline(tiny, tmp_path):
     """synthesise -> simulated raters -> adapter -> build -> load_dataset: the walk-through's spine."""
     datasets = pytest.importorskip("datasets")
     from seqd_builder.annotations.simulate import simulate_raters, write_demo_project
-    from seqd_builder.build.pipeline import build
+    from seqd_builder.pipeline.stream import build
 
     sheet = tmp_path / "sheet.csv"
     simulate_raters(tiny.rater_truth(), seed=0).to_csv(sheet, index=False)

@@ -289,7 +289,7 @@ def test_build_end_to_end(shared_data, tmp_path, wav):
     """A 30-file tree (a gb2312 and a latin-1 speaker, every emotion and split) through the pipeline."""
     import datasets
 
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     keep = {1, 21, 51}                       # evaluation, test and train positions of each block
     paths = [p for p in audmap_paths(shared_data) if p.startswith(("0001/", "0016/"))

@@ -389,7 +389,7 @@ def test_phseg_alignment_is_read(tmp_path):
 def test_build_and_load(shared_data, tmp_path):
     from datasets import load_dataset
 
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     emobox, _, _ = real_lists(shared_data)
     chosen = {u: v for u, v in emobox.items() if u.startswith(("Ses01F_impro01_", "Ses03M_impro05a_"))}

@@ -12,7 +12,7 @@ import soundfile as sf
 from datasets import Audio, load_dataset
 
 from seqd_builder import testing
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 from seqd_builder.cli import main
 
 lhotse = pytest.importorskip("lhotse", reason="the interop extra: pip install -e '.[interop]'")

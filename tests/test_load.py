@@ -11,7 +11,7 @@ from datasets import Audio, load_dataset
 from datasets.info import DatasetInfosDict
 
 from seqd_builder import load, testing
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 from seqd_builder.errors import ConfigError
 from seqd_builder.publish.card import card_data
 from seqd_builder.schema import FEATURES

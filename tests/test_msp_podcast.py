@@ -335,7 +335,7 @@ def test_transcripts_and_textgrid_alignment(tmp_path):
 def test_build_and_load(shared_data, tmp_path):
     from datasets import load_dataset
 
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     src = meta(shared_data) / "whiser_format_reference/Labels"
     real = list(csv.reader((src / "labels_consensus.csv").open()))

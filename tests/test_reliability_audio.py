@@ -6,7 +6,7 @@ import numpy as np
 import soundfile as sf
 
 from seqd_builder import testing
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 
 
 def _as_float(path, gain=0.5, poke=None):

@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from seqd_builder import testing
-from seqd_builder.build import build
-from seqd_builder.build import writer as writer_mod
-from seqd_builder.build.lock import HOLDER, LOCK
+from seqd_builder.pipeline import build
+from seqd_builder.pipeline import writer as writer_mod
+from seqd_builder.pipeline.lock import HOLDER, LOCK
 from seqd_builder.errors import BuildError
 
 
@@ -116,7 +116,7 @@ def test_a_lost_row_fails_the_accounting(tree, tmp_path, monkeypatch):
 def test_second_build_is_refused_naming_the_holder_and_the_lock_dies_with_it(tree, tmp_path):
     out = tmp_path / "hf"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from seqd_builder.build.lock import output_lock\n"
+        [sys.executable, "-c", "import sys, time; from seqd_builder.pipeline.lock import output_lock\n"
          "with output_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(120)", str(out)],
         stdout=subprocess.PIPE, text=True)
     try:

@@ -16,7 +16,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.utils import _http as hf_http
 
 from seqd_builder import testing
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 from seqd_builder.errors import BuildError, ConfigError
 from seqd_builder.publish import push
 

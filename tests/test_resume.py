@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from seqd_builder import testing
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 
 
 def _rows(out, config="ravdess"):

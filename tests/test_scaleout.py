@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from seqd_builder import testing
-from seqd_builder.build import build
-from seqd_builder.build.gather import gather
-from seqd_builder.build.shard import Shard
+from seqd_builder.pipeline import build
+from seqd_builder.pipeline.gather import gather
+from seqd_builder.pipeline.shard import Shard
 from seqd_builder.errors import BuildError, ConfigError
 
 CONFIGS = ("ravdess", "emodb")
@@ -218,7 +218,7 @@ def test_dask_local_cluster_reruns_a_part_whose_worker_died(trees, single, tmp_p
     worker. The nanny restarts the worker, the scheduler reruns the task, the rerun resumes from the
     journal: the gathered dataset equals the single build, with no row twice."""
     pytest.importorskip("distributed")
-    from seqd_builder.build.executors import run_sharded
+    from seqd_builder.pipeline.executors import run_sharded
 
     marker = tmp_path / "killed-once"
     monkeypatch.setenv("SEQD_TEST_KILL_AT", "commit:1")   # read by the spawned worker processes

@@ -16,8 +16,8 @@ import pytest
 
 from seqd_builder import testing
 from seqd_builder.benchmark.features import extract_part, shard_rows
-from seqd_builder.build import build
-from seqd_builder.build.shard import Shard
+from seqd_builder.pipeline import build
+from seqd_builder.pipeline.shard import Shard
 
 N_FILES = 12
 

@@ -79,3 +79,23 @@ def test_task_file_types_are_checked(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError, match=r"task file lacks \['metrics'\]"):
         load_task(path)
+
+
+def test_card_audio_block_is_typed_and_used(tmp_path, shared_data):
+    """The distribution's declared format is checked as a record and compared with the source files."""
+    from seqd_builder import testing
+    from seqd_builder.pipeline import build
+
+    with pytest.raises(ConfigError, match=r"audio.rate: Unexpected keyword argument|audio.rate: Extra inputs"):
+        load_card(_card(tmp_path, audio={"rate": 48000}))
+    assert load_card("ravdess").audio.sample_rate == 48000
+    tree = testing.make_ravdess_tree(tmp_path / "tree", actors=[1], limit=4)
+    out = tmp_path / "hf"
+    build(["ravdess"], out, root=tree, progress=False, phones="none", audit=False)
+    import json
+
+    entry = json.loads((out / "manifest.json").read_text())["configs"]["ravdess"]
+    assert entry["source_audio"]["found"] == {"16000 Hz, 1 ch": 4}
+    assert "4 of 4 source files are not in the format the card declares" in entry["source_audio"]["differs"]
+    assert entry["accounting"]["warnings"]["source_format"] == 1
+    assert "4 files at 16000 Hz, 1 ch (the distribution: 48000 Hz, 1 ch, wav)" in (out / "README.md").read_text()

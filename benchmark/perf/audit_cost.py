@@ -38,7 +38,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     with tempfile.TemporaryDirectory(prefix="seqd-audit-cost-") as tmp:
         base = Path(tmp)

@@ -68,7 +68,7 @@ def child(mode: str, base: Path, out: Path, copies: int) -> dict:
     from datasets import Audio, load_dataset
     from datasets.table import embed_table_storage
 
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     roots = _make_corpora(base, copies)
     wavs = _all_wavs(roots)

@@ -1,6 +1,6 @@
 """Why the build encodes rows with ``encode_row`` and not ``Features.encode_example``: measured.
 
-``seqd_builder.build.writer.encode_row`` turns the class names of a row into ``ClassLabel`` indices
+``seqd_builder.pipeline.writer.encode_row`` turns the class names of a row into ``ClassLabel`` indices
 and leaves every other value alone, because :class:`~seqd_builder.schema.Utterance` checked them
 when it was made. ``datasets``' public ``Features.encode_example`` does the general job (walks every
 column and nested list/struct, encodes each value by its feature type). Both must give the same Arrow
@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from seqd_builder.build.writer import encode_row, rows_to_table
+    from seqd_builder.pipeline.writer import encode_row, rows_to_table
     from seqd_builder.schema import FEATURES
 
     rows = emodb_rows()

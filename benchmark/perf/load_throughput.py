@@ -50,7 +50,7 @@ def run(out: Path, repeat: int = 3) -> dict:
     from datasets import Audio, load_dataset
 
     from seqd_builder import load, testing
-    from seqd_builder.build import build
+    from seqd_builder.pipeline import build
 
     roots = {"emodb": testing.make_emodb_tree(out / "in" / "emodb"),
              "ravdess": testing.make_ravdess_tree(out / "in" / "ravdess")}

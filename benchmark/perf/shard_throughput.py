@@ -48,7 +48,7 @@ def _noop() -> None:
 
 def _warm_imports() -> None:
     """What a long-lived worker has imported after its first build (timed apart from the builds)."""
-    import seqd_builder.build.executors  # noqa: F401
+    import seqd_builder.pipeline.executors  # noqa: F401
     import seqd_builder.publish.card  # noqa: F401
     from seqd_builder.corpora import get_adapter
 
@@ -69,10 +69,10 @@ def main() -> dict:
     import dask
     from distributed import Client, LocalCluster
 
-    from seqd_builder.build import build
-    from seqd_builder.build.executors import run_sharded
-    from seqd_builder.build.fingerprint import fingerprint
-    from seqd_builder.build.shard import Shard, plan
+    from seqd_builder.pipeline import build
+    from seqd_builder.pipeline.executors import run_sharded
+    from seqd_builder.pipeline.fingerprint import fingerprint
+    from seqd_builder.pipeline.shard import Shard, plan
     from seqd_builder.corpora import get_adapter
 
     base = Path(tempfile.mkdtemp(prefix="seqd-shard-perf-"))

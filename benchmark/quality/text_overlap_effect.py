@@ -60,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = None
     if args.data is None:
-        from seqd_builder.build import build
+        from seqd_builder.pipeline import build
         from seqd_builder.testing import shared_data_dir
 
         tmp = tempfile.TemporaryDirectory(prefix="seqd-text-overlap-")

@@ -8,7 +8,7 @@ task's rows, at each of the config's speeds, through the config's waveform trans
 the runner uses. Training then computes no feature (every lookup is a hit).
 
 The work is split twice, both times into contiguous ranges of the task's rows in dataset order (the
-same rule as ``seqd build --shard``, :mod:`seqd_builder.build.shard`): ``--shard I/N`` picks this
+same rule as ``seqd build --shard``, :mod:`seqd_builder.pipeline.shard`): ``--shard I/N`` picks this
 machine's range (a SLURM array task), and under ``accelerate launch --num_processes P`` accelerate's
 ``PartialState.split_between_processes`` splits that range over the P processes (one per GPU).
 Processes never coordinate: each entry is written atomically (temporary file, then rename), so two
@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..build.shard import Shard
+from ..pipeline.shard import Shard
 from ..errors import ConfigError
 
 

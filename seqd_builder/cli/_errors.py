@@ -81,7 +81,7 @@ def removed_if_failed(folder: Path):
                 continue  # never made (the command failed before reaching it)
             try:
                 if path == folder:  # the lock this command took (and released) is its only content
-                    from ..build.lock import HOLDER, LOCK
+                    from ..pipeline.lock import HOLDER, LOCK
 
                     for name in (LOCK, HOLDER):
                         if set(p.name for p in path.iterdir()) <= {LOCK, HOLDER}:

@@ -76,7 +76,7 @@ def build_command(
     keep_parts: bool = typer.Option(False, "--keep-parts", help="With --executor: keep the part folders."),
 ) -> None:
     """Build corpora into one Hugging Face dataset folder (resumable; re-running is safe)."""
-    from ..build import build
+    from ..pipeline import build
     from ..corpora.base import adapter_class
 
     if corpora and corpora[0] == "gather":
@@ -105,7 +105,7 @@ def build_command(
         options[name] = {"annotations": [str(a) for a in annotations],
                          **({"project": str(project)} if project else {})}
     if executor is not None:
-        from ..build.executors import run_sharded
+        from ..pipeline.executors import run_sharded
 
         if plain is not None:
             roots[corpora[0]] = plain
@@ -156,7 +156,7 @@ def _scale(scale) -> str:
 def _gather(parts: list[str], out: Path, *, root: list[str], shard: Optional[str],
             executor: Optional[str]) -> None:
     """``seqd build gather PART... --out DIR``: join the part folders of a sharded build."""
-    from ..build.gather import gather
+    from ..pipeline.gather import gather
 
     if root or shard or executor:
         raise ConfigError("`seqd build gather` takes part folders and --out only",

@@ -28,6 +28,22 @@ _REDISTRIBUTION = ("allowed", "noncommercial", "restricted", "unclear")
 
 
 @dataclass(frozen=True)
+class SourceAudio:
+    """The audio format of the distribution as its owners publish it (``audio:`` in the card).
+
+    The build counts the source files' rates and channels against it and reports a copy in another
+    format (RAVDESS is published at 48 kHz; a resampled 16 kHz copy builds, and the card says so).
+    """
+
+    __pydantic_config__ = {"extra": "forbid"}  # a misspelt key is refused, not ignored
+
+    sample_rate: int | None = None
+    channels: int | None = None
+    format: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class CorpusCard:
     """A validated corpus card. Build one with :func:`load_card`."""
 
@@ -41,7 +57,7 @@ class CorpusCard:
     description: str = ""
     homepage: str = ""
     languages: tuple[str, ...] = ()
-    audio: dict[str, Any] = field(default_factory=dict)
+    audio: SourceAudio = field(default_factory=SourceAudio)
     perceived_categories: dict[str, str | None] | None = None
     vote_categories: dict[str, str | None] = field(default_factory=dict)
     intensity: IntensityScale | None = None

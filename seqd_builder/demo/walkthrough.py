@@ -61,7 +61,7 @@ def run_demo(out: str | Path, *, size: str = "small", seed: int = 0, workers: in
     from ..annotations import load_project, merge_sheet, read_sheet
     from ..annotations.report import write_report
     from ..annotations.simulate import simulate_raters, write_demo_project
-    from ..build import build
+    from ..pipeline import build
     from .design import load_design
     from .synth import DemoCorpus, synthesise_demo
 

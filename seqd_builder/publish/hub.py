@@ -100,7 +100,7 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, allow_restr
     commit URL."""
     from huggingface_hub import CommitOperationAdd
 
-    from ..build.lock import output_lock
+    from ..pipeline.lock import output_lock
 
     folder = Path(folder)
     if "/" not in repo_id or repo_id.count("/") != 1:

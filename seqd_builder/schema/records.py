@@ -153,7 +153,7 @@ class Utterance:
     """One row of the unified schema, before its audio is attached.
 
     The audio is decoded, checked and resampled by the build pipeline, which adds ``audio`` bytes and
-    ``duration`` when it writes the row (see :mod:`seqd_builder.build.audio`).
+    ``duration`` when it writes the row (see :mod:`seqd_builder.pipeline.audio`).
     """
 
     id: str

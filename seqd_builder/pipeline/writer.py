@@ -77,7 +77,7 @@ class BatchTable:
 
     ``sources`` maps row indices whose ``audio.bytes`` is null to the (path, stamp) of the source
     file whose bytes are the published audio. :meth:`table` reads them once, straight into one Arrow
-    buffer for the batch, and checks each file's stamp (:func:`~seqd_builder.build.audio.stamp_of`:
+    buffer for the batch, and checks each file's stamp (:func:`~seqd_builder.pipeline.audio.stamp_of`:
     size, time, inode) against the one the worker took when it decoded and checked the file, so a
     file that changed during the build fails it instead of publishing bytes nobody checked.
     """

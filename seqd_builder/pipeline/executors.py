@@ -70,7 +70,7 @@ def parse_executor(text: str) -> str | None:
 def build_part(corpora: Sequence[str], part_out: str, shard: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """One part task (runs on a worker). Errors come back as records: a SeqdError's own
     constructor may not survive pickling, and its message and hint are what the user needs."""
-    from .pipeline import build
+    from .stream import build
 
     started = time.monotonic()
     try:
@@ -99,7 +99,7 @@ def up_to_date(corpora: Sequence[str], out: Path, kwargs: Mapping[str, Any]) -> 
     """The accounting of ``out`` when every corpus in it was built (whole or gathered) from exactly
     today's inputs, else None: a rerun of a finished sharded build starts no cluster work."""
     from .fingerprint import fingerprint
-    from .pipeline import MANIFEST, _read_manifest
+    from .stream import MANIFEST, _read_manifest
     from ..corpora import get_adapter
 
     if kwargs.get("force") or not (out / MANIFEST).is_file():
@@ -147,7 +147,7 @@ def run_sharded(corpora: Sequence[str], out: str | Path, *, executor: str, shard
     """Build ``corpora`` into ``out`` as ``shards`` part tasks plus a gather on a Dask cluster.
 
     ``shards`` defaults to the number of workers the cluster has. ``build_kwargs`` are those of
-    :func:`~seqd_builder.build.pipeline.build` (roots, workers, phones, options, force, ...).
+    :func:`~seqd_builder.pipeline.stream.build` (roots, workers, phones, options, force, ...).
     ``client``: a ``distributed.Client`` to use (and leave open) instead of ``executor``'s.
     """
     address = parse_executor(executor) if client is None else None

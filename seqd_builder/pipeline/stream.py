@@ -160,7 +160,7 @@ def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
     row["duration"] = audio.duration
     # what the dataset card counts travels in the journal, so counting needs no re-read of shards
     stats = [row["category"], row["gender"], round(audio.duration, 3), row["speaker"],
-             row["intensity_level"]]
+             row["intensity_level"], [audio.source_rate, audio.source_channels]]
     return ("row", encode_row(row), {"warnings": warnings, "sha256": audio.source_sha256,
                                      "stats": stats}, len(audio.wav_bytes), source)
 
@@ -472,6 +472,7 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
     by_split_cat: dict[str, Counter] = {}
     genders: Counter = Counter()
     levels: Counter = Counter()
+    formats: Counter = Counter()  # the source files' (rate, channels), against the card's audio block
     speakers: set[str] = set()
     warnings: Counter = Counter()
     seconds = 0.0
@@ -483,7 +484,9 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
             for meta in shard["meta"]:
                 for w in meta["warnings"]:
                     warnings[w["kind"]] += 1
-            for cat, gender, duration, speaker, level in (m["stats"] for m in shard["meta"]):
+            for cat, gender, duration, speaker, level, *fmt in (m["stats"] for m in shard["meta"]):
+                if fmt:
+                    formats[tuple(fmt[0])] += 1
                 categories[str(cat)] += 1
                 by_split_cat[split][str(cat)] += 1
                 genders[str(gender)] += 1
@@ -510,6 +513,9 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
                    f"(a partial copy, or files missing from it)")
         count_warnings.append(message)
         adapter.warn("count_mismatch", message)
+    source_audio = _source_audio(card, formats)
+    if source_audio.get("differs"):
+        adapter.warn("source_format", source_audio["differs"])
     warnings.update(adapter.warning_kinds())
     from ..corpora.protocols import protocol_summary
 
@@ -537,6 +543,7 @@ def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, op
                        "rejected_annotation_lines": dict(sorted(rejected_lines.items())),
                        "warnings": dict(sorted(warnings.items()))},
         "count_warnings": count_warnings,
+        "source_audio": source_audio,
         "source_notes": _jsonable(adapter.build_notes()),
         "checksums": f"checksums/{card.name}.sha256",
         "rejections": f"reports/{card.name}/{REJECTED}",
@@ -551,7 +558,7 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
     """Build one or several corpora into one dataset folder (one config per corpus, plus ``all``).
 
     ``shard`` (``Shard`` or ``"I/N"``) builds part I of N of every corpus into ``out``, a part folder
-    that :func:`seqd_builder.build.gather.gather` joins with the others (see :mod:`.shard`).
+    that :func:`seqd_builder.pipeline.gather.gather` joins with the others (see :mod:`.shard`).
 
     ``root`` is the corpus folder when building one corpus; ``roots`` maps corpus names to folders
     when building several. ``options`` maps corpus names to adapter options. Configs already in the
@@ -601,3 +608,20 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
             (out / STAGING).rmdir()
     return BuildReport(out, reports, audit_summary)
 
+
+def _source_audio(card, formats: Counter) -> dict[str, Any]:
+    """The source files' rates and channel counts, against the format the card declares for the
+    distribution (``audio: {sample_rate, channels}``): a copy in another format (a re-encoded or
+    resampled copy) is reported, since its rows differ from those of the distribution as published."""
+    declared = {k: getattr(card.audio, k) for k in ("sample_rate", "channels", "format")
+                if getattr(card.audio, k) is not None}
+    found = {f"{rate} Hz, {channels} ch": n for (rate, channels), n in sorted(formats.items())}
+    out: dict[str, Any] = {"declared": declared, "found": found}
+    want = (declared.get("sample_rate"), declared.get("channels"))
+    other = sum(n for (rate, channels), n in formats.items()
+                if (want[0] is not None and rate != want[0]) or (want[1] is not None and channels != want[1]))
+    if other:
+        out["differs"] = (f"{other} of {sum(formats.values())} source files are not in the format the card "
+                          f"declares for the distribution ({want[0]} Hz, {want[1]} ch); found "
+                          + ", ".join(f"{k}: {n}" for k, n in found.items()) + ": a re-encoded copy?")
+    return out

@@ -36,7 +36,7 @@ from . import accounting
 from .fingerprint import fingerprint as make_fingerprint
 from .journal import Journal, JournalState
 from .lock import output_lock
-from .pipeline import MANIFEST, STAGING, _config_entry, _read_manifest, _write_json
+from .stream import MANIFEST, STAGING, _config_entry, _read_manifest, _write_json
 from .reports import combine_rejections, write_reports, write_skips
 from .shard import journal_dir
 
