@@ -15,6 +15,7 @@ import numpy as np
 import parselmouth
 import soundfile as sf
 
+from ..benchmark.metrics import ccc  # the one CCC, as the benchmark reports it
 from .render import PITCH_RANGE
 
 FEATURES = ("f0_mean_hz", "f0_median_st", "f0_range_st", "f0_slope_st", "level_dbfs", "rms_dbfs",
@@ -75,11 +76,6 @@ def acoustic_arousal(table) -> np.ndarray:
     return np.nanmean(np.vstack(parts), axis=0)
 
 
-def _ccc(y: np.ndarray, p: np.ndarray) -> float:
-    """Concordance correlation coefficient (population variances), as the benchmark reports it."""
-    return float(2 * np.cov(y, p, bias=True)[0, 1] / (y.var() + p.var() + (y.mean() - p.mean()) ** 2))
-
-
 def learnability(root: str | Path, *, protocol: str = "speaker_folds", labels=None) -> dict[str, float]:
     """How well a plain log-mel baseline recovers the designed labels across unseen voices.
 
@@ -120,7 +116,7 @@ def learnability(root: str | Path, *, protocol: str = "speaker_folds", labels=No
             train = np.concatenate([fold.train, fold.validation])
             model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13)))
             pred[fold.test] = model.fit(X[train], y[train]).predict(X[fold.test])
-        out[f"ccc_{dim}"] = _ccc(y, pred)
+        out[f"ccc_{dim}"] = ccc(y, pred)
     y = truth["category"].to_numpy()
     pred = np.empty_like(y)
     for fold in folds:
@@ -161,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     sheet = simulate_raters(DemoCorpus.open(args[0]).rater_truth(), seed=0)
     rated = sheet.groupby("utterance")[["arousal", "valence", "dominance"]].mean()
     designed = table.set_index("id")[["arousal", "valence", "dominance"]]
-    agree = {d: _ccc(designed[d].to_numpy(float), rated.loc[designed.index, d].to_numpy(float))
+    agree = {d: ccc(designed[d].to_numpy(float), rated.loc[designed.index, d].to_numpy(float))
              for d in rated.columns}
     print("simulated raters' mean VAD vs designed: "
           + ", ".join(f"CCC {d} {v:.3f}" for d, v in agree.items()))

@@ -99,12 +99,12 @@ def up_to_date(corpora: Sequence[str], out: Path, kwargs: Mapping[str, Any]) -> 
     """The accounting of ``out`` when every corpus in it was built (whole or gathered) from exactly
     today's inputs, else None: a rerun of a finished sharded build starts no cluster work."""
     from .fingerprint import fingerprint
-    from .stream import MANIFEST, _read_manifest
+    from .manifest import MANIFEST, read_manifest
     from ..corpora import get_adapter
 
     if kwargs.get("force") or not (out / MANIFEST).is_file():
         return None
-    manifest = _read_manifest(out)
+    manifest = read_manifest(out)
     roots = dict(kwargs.get("roots") or {})
     if kwargs.get("root") is not None:
         roots[corpora[0]] = kwargs["root"]

@@ -36,7 +36,8 @@ from . import accounting
 from .fingerprint import fingerprint as make_fingerprint
 from .journal import Journal, JournalState
 from .lock import output_lock
-from .stream import MANIFEST, STAGING, _config_entry, _read_manifest, _write_json
+from .manifest import MANIFEST, config_entry, read_manifest, write_json
+from .stream import STAGING
 from .reports import combine_rejections, write_reports, write_skips
 from .shard import journal_dir
 
@@ -78,7 +79,7 @@ def _load_part(folder: Path) -> Part:
         raise BuildError(f"{folder} has no {MANIFEST}: not a finished part of a sharded build",
                          hint="build it with `seqd build ... --shard I/N --out FOLDER` (run the same "
                               "command again to finish an interrupted part)")
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder)
     if "part" not in manifest:
         raise BuildError(f"{folder} is a complete dataset folder, not a part (built without --shard)",
                          hint="gather takes the N folders written by `seqd build ... --shard I/N`")
@@ -211,7 +212,7 @@ def _gather_config(config: str, parts: Sequence[Part], out: Path) -> dict[str, A
             f.unlink()
     merged.rejections = sorted((r for s in states for r in s.rejections), key=lambda r: r["seq"])
 
-    entry = _config_entry(adapter.card, adapter, merged, files, data_dir, fp.digest, first["inputs"],
+    entry = config_entry(adapter.card, adapter, merged, files, data_dir, fp.digest, first["inputs"],
                           options, first["phones_mode"])
     row_sources = [m["source"] for shards in merged.shards.values() for sh in shards for m in sh["meta"]]
     item_rejections = [r for r in merged.rejections
@@ -242,7 +243,7 @@ def gather(parts: Sequence[str | Path], out: str | Path) -> GatherReport:
             raise BuildError(f"--out {out} is one of the parts", hint="gather into a new folder")
     configs = check_parts(loaded)
     with output_lock(out, what="gather"):
-        manifest = _read_manifest(out)
+        manifest = read_manifest(out)
         manifest.pop("part", None)
         report = GatherReport(out, len(loaded), {})
         for config in configs:
@@ -251,7 +252,7 @@ def gather(parts: Sequence[str | Path], out: str | Path) -> GatherReport:
             report.configs[config] = entry["accounting"]
         manifest["seqd_builder"] = __version__
         manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        _write_json(out / MANIFEST, manifest)
+        write_json(out / MANIFEST, manifest)
         combine_rejections(out, manifest.get("configs", {}))
         from ..audit import audit_build  # as a single build does, before its card
 

@@ -6,7 +6,7 @@ One way through, one item at a time, with bounded memory:
 2. the corpus card maps each onto the unified schema (:meth:`CorpusCard.normalise`); an unknown label
    becomes a rejection naming the file and line;
 3. duplicate ids are rejected (the first occurrence wins, the rejection names it);
-4. worker processes decode, check and resample the audio (:mod:`.audio`), read the corpus' own
+4. worker processes (:mod:`.process`) decode, check and resample the audio (:mod:`.audio`), read the corpus' own
    phone-label files and run the enricher (phones), and turn each batch of rows into one Arrow table;
    batches travel in a bounded window whose results come back in input order, so the output does not
    depend on ``workers``;
@@ -14,7 +14,7 @@ One way through, one item at a time, with bounded memory:
    main loop; every finished shard and every rejection is journaled (:mod:`.journal`), so a killed
    build resumes where it stopped and writes the same rows;
 6. at the end shards are linked to their published names, and the rejection report, checksums,
-   manifest, the data audit (:mod:`seqd_builder.audit`, reading the finished shards) and the dataset
+   manifest (:mod:`.manifest`), the data audit (:mod:`seqd_builder.audit`, reading the finished shards) and the dataset
    card are written.
 
 Every source item ends as a row, a rejection or a skip by design; the accounting (found, counted from
@@ -25,21 +25,15 @@ reports success. One build at a time holds the output folder (:mod:`.lock`); "up
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import multiprocessing
-import os
 import shutil
 import time
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from tqdm.auto import tqdm
 
 from .. import __version__
@@ -47,30 +41,19 @@ from ..checksums import file_sha256
 from ..corpora import get_adapter
 from ..corpora.base import has_bad_encoding, printable_path, printable_rejection
 from ..errors import BuildError, SeqdError, UnknownLabelError
-from ..phones.readers import read_label_file
-from ..audio import SAMPLING_RATE
 from ..schema import RawItem, Rejection, RejectReason, Utterance
-from . import accounting
-from .audio import AudioProblem, decode
+from . import accounting, process
 from .faults import checkpoint
 from .fingerprint import describe_change, save_stamps
 from .fingerprint import fingerprint as make_fingerprint
-from .fingerprint import jsonable as _jsonable
 from .journal import Journal
 from .lock import output_lock
+from .manifest import MANIFEST, config_entry, read_manifest, write_json
 from . import shard as sharding
 from .reports import REJECTED, combine_rejections, write_reports, write_skips
-from .workers import die_with_parent
-from .writer import (DEFAULT_SHARD_BYTES, BatchTable, ShardWriter, WriteBehind, encode_row,
-                     finalise_shards, rows_to_table)
+from .writer import DEFAULT_SHARD_BYTES, ShardWriter, WriteBehind, finalise_shards
 
 STAGING = ".seqd-build"
-MANIFEST = "manifest.json"
-BATCH_SIZE = 16
-"""Utterances per worker task: enough to amortise the pool's per-task cost, few enough that a
-window of batches in flight stays a few tens of MB of audio."""
-
-_ENRICHER = None  # set in the parent before the pool forks; workers inherit it
 
 
 @dataclass
@@ -114,153 +97,7 @@ class BuildReport:
         return "\n".join(c.summary() for c in self.configs)
 
 
-# --- worker side ------------------------------------------------------------------------------------
-
-def _warning(kind: str, utt: Utterance, detail: str) -> dict[str, Any]:
-    return {"kind": kind, "id": utt.id, "source_file": utt.source_file, "line": utt.source_line,
-            "detail": detail}
-
-
-def _process(utt: Utterance, ship_audio: bool = True) -> tuple:
-    """Decode one utterance's audio, read its label file and enrich it. Runs in a worker process.
-
-    Returns ``("rejected", reason, detail)`` or ``("row", encoded row, meta, audio bytes, source)``.
-    With ``ship_audio`` False, audio that is published verbatim (the source file's own bytes) is left
-    out of the row and ``source`` = (path, stamp) tells the parent to read it itself: sending it back
-    through a pipe costs the parent more than reading the file again from the page cache.
-    """
-    if utt.audio_path is None:
-        return ("rejected", RejectReason.MISSING_AUDIO, "the corpus lists no audio file for this item")
-    try:
-        audio = decode(utt.audio_path, utt.segment)
-    except AudioProblem as exc:
-        return ("rejected", exc.reason, exc.detail)
-    warnings = [_warning(w.split(":", 1)[0], utt, w) for w in audio.warnings]
-    if utt.phone_labels is not None:
-        try:
-            segments = tuple(read_label_file(utt.phone_labels, duration=audio.duration))
-            utt = dataclasses.replace(utt, phone_labels=None, phone_alignment=segments or None,
-                                      phones=utt.phones or tuple(s.phone for s in segments))
-        except SeqdError as exc:  # the row keeps no alignment; the warning names file and line
-            warnings.append(_warning("phones_failed", utt, f"label file not read: {exc}"))
-            utt = dataclasses.replace(utt, phone_labels=None)
-    if _ENRICHER is not None:
-        try:
-            utt = _ENRICHER(utt, audio.samples, SAMPLING_RATE)
-        except SeqdError as exc:
-            # phones that failed their check (e.g. an alignment made on another take) are not
-            # published: the row keeps the enricher's fallback (G2P phones) or none, and the
-            # warning says why
-            warnings.append(_warning("phones_failed", utt, str(exc)))
-            utt = getattr(exc, "utterance", None) or dataclasses.replace(utt, phones=(),
-                                                                         phone_alignment=None)
-    row = utt.to_row()
-    source = None if ship_audio or not audio.verbatim else (utt.audio_path, audio.source_stamp)
-    row["audio"] = {"bytes": None if source else audio.wav_bytes, "path": Path(utt.audio_path).name}
-    row["duration"] = audio.duration
-    # what the dataset card counts travels in the journal, so counting needs no re-read of shards
-    stats = [row["category"], row["gender"], round(audio.duration, 3), row["speaker"],
-             row["intensity_level"], [audio.source_rate, audio.source_channels]]
-    return ("row", encode_row(row), {"warnings": warnings, "sha256": audio.source_sha256,
-                                     "stats": stats}, len(audio.wav_bytes), source)
-
-
-def _process_batch(utterances: list[Utterance], ship_audio: bool = True
-                   ) -> tuple[pa.Table | None, list[tuple], dict[int, tuple[str, str]]]:
-    """:func:`_process` over a batch; the batch's rows come back as one Arrow table.
-
-    Building the table here, in the worker, keeps the parent (which reads the corpus and writes the
-    shards, one process for the whole build) down to slicing tables; a row is then
-    ``("row", index in the table, split, id, audio bytes, meta)``. The third element maps row indices
-    to the (path, stamp) of audio the parent reads itself (see :func:`_process`).
-    """
-    rows, results, sources = [], [], {}
-    for utt in utterances:
-        result = _process(utt, ship_audio)
-        if result[0] == "row":
-            _, row, meta, size, source = result
-            if source is not None:
-                sources[len(rows)] = source
-            results.append(("row", len(rows), row["split"], row["id"], size, meta))
-            rows.append(row)
-        else:
-            results.append(result)
-    return (rows_to_table(rows) if rows else None), results, sources
-
-
-def _batches(tasks: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
-    batch: list[tuple[int, Any]] = []
-    n_utt = 0
-    for seq, task in tasks:
-        batch.append((seq, task))
-        n_utt += isinstance(task, Utterance)
-        if n_utt >= size:
-            yield batch
-            batch, n_utt = [], 0
-    if batch:
-        yield batch
-
-
-def _unbatch(batch: list[tuple[int, Any]], done: tuple) -> Iterator[tuple[int, Any, Any]]:
-    table, results, sources = done
-    table = BatchTable(table, sources) if table is not None else None
-    it = iter(results)
-    for seq, task in batch:
-        if not isinstance(task, Utterance):
-            yield seq, task, None
-            continue
-        result = next(it)
-        yield seq, task, (result + (table,) if result[0] == "row" else result)
-
-
-def _ordered(tasks: Iterable[tuple[int, Any]], workers: int, window: int,
-             batch_size: int = BATCH_SIZE) -> Iterator[tuple[int, Any, Any]]:
-    """Yield (seq, task, result) in input order; Utterances are processed, the rest passed through.
-
-    Utterances travel to the workers in batches of ``batch_size`` (one submission, one result and one
-    Arrow table per batch instead of per file: the per-task cost of a process pool is about that of
-    decoding a short file). At most ``window`` batches are in flight, so memory stays bounded however
-    fast the adapter reads. A row's result is ``("row", index, split, id, audio bytes, meta, table)``.
-    """
-    def work(batch):
-        return [t for _, t in batch if isinstance(t, Utterance)]
-
-    if workers <= 1:
-        for batch in _batches(tasks, batch_size):
-            yield from _unbatch(batch, _process_batch(work(batch)))
-        return
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
-        pending: deque[tuple[list, Future]] = deque()
-        for batch in _batches(tasks, batch_size):
-            pending.append((batch, pool.submit(_process_batch, work(batch), False)))
-            while len(pending) >= window or (pending and pending[0][1].done()):
-                b, fut = pending.popleft()
-                yield from _unbatch(b, fut.result())
-        while pending:
-            b, fut = pending.popleft()
-            yield from _unbatch(b, fut.result())
-
-
 # --- parent side --------------------------------------------------------------------------------------
-
-def _read_manifest(out: Path) -> dict[str, Any]:
-    path = out / MANIFEST
-    if not path.exists():
-        return {"configs": {}}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise BuildError(f"{path} is not valid JSON ({exc})",
-                         hint="delete the output folder's manifest.json and build again") from exc
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
 
 def _rejection_from_error(utt_id: str, corpus: str, raw: RawItem, exc: SeqdError) -> Rejection:
     reason = RejectReason.UNKNOWN_LABEL if isinstance(exc, UnknownLabelError) else RejectReason.INVALID_VALUE
@@ -278,7 +115,6 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     With ``shard``, only that part of the corpus' items (:mod:`.shard`), for :mod:`.gather`. The caller
     holds the folder's lock (:func:`build` does: :mod:`.lock`).
     """
-    global _ENRICHER
     started = time.monotonic()
     out = Path(out)
     options = dict(options or {})
@@ -294,7 +130,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
         fingerprint = shard.digest(fingerprint)
     report = ConfigReport(config)
 
-    manifest = _read_manifest(out)
+    manifest = read_manifest(out)
     previous = manifest.get("configs", {}).get(config)
     data_dir = out / "data" / config
     if (not force and previous and previous.get("fingerprint") == fingerprint
@@ -367,7 +203,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     def owned() -> Iterator[tuple[int, Any]]:
         return tasks() if part is None else part.keep(tasks())
 
-    _ENRICHER = enricher
+    process.ENRICHER = enricher
     adapter._reset_warnings()
     if enricher is not None and hasattr(enricher, "prepare"):
         prep = [u for _, u in owned() if isinstance(u, Utterance)]
@@ -382,7 +218,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
                initial=min(len(done_seqs), total) if total else len(done_seqs),
                dynamic_ncols=True)
     try:
-        for seq, task, result in _ordered(owned(), workers, window or max(2, workers * 4)):
+        for seq, task, result in process.ordered(owned(), workers, window or max(2, workers * 4)):
             if isinstance(task, Rejection):
                 behind.submit(writer.reject, {**task.to_json(), "seq": seq})
                 bar.update(1)
@@ -409,7 +245,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
         writer.abandon()
         bar.close()
         journal.close()
-        _ENRICHER = None
+        process.ENRICHER = None
 
     state = journal.read()
     files = finalise_shards(journal, state.shards, data_dir)
@@ -419,7 +255,7 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     counted = (accounting.count(adapter.source_listing(), stream["items"], row_sources,
                                 item_rejections, adapter.skipped()) if part is None
                else sharding.count(part, row_sources, item_rejections, adapter.skipped()))
-    entry = _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
+    entry = config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options,
                           phones_mode, check_expected=part is None)
     entry["accounting"].update(found=counted.found, counted_from=counted.counted_from,
                                skipped=dict(sorted(counted.skipped.items())),
@@ -444,11 +280,11 @@ def build_config(name: str, root: str | Path, out: str | Path, *, workers: int =
     report.rejected, report.warnings = Counter(acc["rejected"]), Counter(acc["warnings"])
     report.skipped = Counter(acc["skipped"])
     counted.check(config)
-    manifest = _read_manifest(out)
+    manifest = read_manifest(out)
     manifest.setdefault("configs", {})[config] = entry
     manifest["seqd_builder"] = __version__
     manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    _write_json(out / MANIFEST, manifest)
+    write_json(out / MANIFEST, manifest)
     checkpoint("manifest")
     shutil.rmtree(out / STAGING / config, ignore_errors=True)
     report.seconds = time.monotonic() - started
@@ -463,91 +299,6 @@ def _make_enricher(phones: str | None, card) -> tuple[Any, str]:
     from ..phones.enrich import make_enricher
 
     return make_enricher(mode, card), mode
-
-
-def _config_entry(card, adapter, state, files, data_dir, fingerprint, inputs, options, phones_mode,
-                  check_expected: bool = True) -> dict:
-    splits: dict[str, dict[str, Any]] = {}
-    categories: Counter = Counter()
-    by_split_cat: dict[str, Counter] = {}
-    genders: Counter = Counter()
-    levels: Counter = Counter()
-    formats: Counter = Counter()  # the source files' (rate, channels), against the card's audio block
-    speakers: set[str] = set()
-    warnings: Counter = Counter()
-    seconds = 0.0
-    for split, shards in state.shards.items():
-        rows = sum(s["rows"] for s in shards)
-        dur = 0.0
-        by_split_cat[split] = Counter()
-        for shard in shards:
-            for meta in shard["meta"]:
-                for w in meta["warnings"]:
-                    warnings[w["kind"]] += 1
-            for cat, gender, duration, speaker, level, *fmt in (m["stats"] for m in shard["meta"]):
-                if fmt:
-                    formats[tuple(fmt[0])] += 1
-                categories[str(cat)] += 1
-                by_split_cat[split][str(cat)] += 1
-                genders[str(gender)] += 1
-                if level is not None:
-                    levels[str(level)] += 1
-                speakers.add(speaker)
-                dur += duration
-        splits[split] = {"rows": rows, "hours": round(dur / 3600, 4), "files": files.get(split, []),
-                         "bytes": sum((data_dir / f).stat().st_size for f in files.get(split, []))}
-        seconds += dur
-    # a rejected annotation line (seqd sheets) is reported, but it is no source utterance: the item
-    # it belongs to is accounted for by its own row or rejection
-    item_rejections = [r for r in state.rejections
-                       if (r.get("extra") or {}).get("scope") != "annotation line"]
-    rejected = Counter(r["reason"] for r in item_rejections)
-    rejected_lines = Counter(r["reason"] for r in state.rejections
-                             if (r.get("extra") or {}).get("scope") == "annotation line")
-    written = sum(s["rows"] for s in splits.values())
-    found = written + sum(rejected.values())
-    count_warnings = adapter.count_warnings()
-    expected = card.expected.get("utterances")
-    if check_expected and expected is not None and found != expected and not count_warnings:
-        message = (f"found {found} source utterances; the published corpus has {expected} "
-                   f"(a partial copy, or files missing from it)")
-        count_warnings.append(message)
-        adapter.warn("count_mismatch", message)
-    source_audio = _source_audio(card, formats)
-    if source_audio.get("differs"):
-        adapter.warn("source_format", source_audio["differs"])
-    warnings.update(adapter.warning_kinds())
-    from ..corpora.protocols import protocol_summary
-
-    return {
-        "corpus": card.name, "title": card.title, "fingerprint": fingerprint,
-        "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "code_version": __version__, "root": str(adapter.root), "options": _jsonable(options),
-        "phones_mode": phones_mode, "inputs": inputs,
-        "card": {"path": str(card.path) if card.path else None, "licence": card.licence,
-                 "citation": card.citation, "language": card.language,
-                 "languages": list(card.languages or [card.language]), "homepage": card.homepage,
-                 "description": card.description, "categories": card.categories,
-                 "perceived_categories": card.perceived_categories, "scales": card.scales(),
-                 "official_split": card.official_split, "protocols": protocol_summary(card),
-                 "phones": card.phones, "expected": card.expected,
-                 "synthetic": bool(card.options.get("synthetic", False)),
-                 "agreement": _jsonable(card.options.get("agreement"))},
-        "files": {s: v["files"] for s, v in splits.items()},
-        "splits": {s: {k: v for k, v in d.items() if k != "files"} for s, d in splits.items()},
-        "counts": {"categories": dict(sorted(categories.items())),
-                   "categories_by_split": {s: dict(sorted(c.items())) for s, c in by_split_cat.items()},
-                   "gender": dict(sorted(genders.items())), "intensity_level": dict(sorted(levels.items())),
-                   "speakers": len(speakers), "hours": round(seconds / 3600, 4)},
-        "accounting": {"found": found, "written": written, "rejected": dict(sorted(rejected.items())),
-                       "rejected_annotation_lines": dict(sorted(rejected_lines.items())),
-                       "warnings": dict(sorted(warnings.items()))},
-        "count_warnings": count_warnings,
-        "source_audio": source_audio,
-        "source_notes": _jsonable(adapter.build_notes()),
-        "checksums": f"checksums/{card.name}.sha256",
-        "rejections": f"reports/{card.name}/{REJECTED}",
-    }
 
 
 def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | Path] | None = None,
@@ -588,15 +339,15 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
                                         options=(options or {}).get(name), force=force,
                                         max_shard_bytes=max_shard_bytes, progress=progress,
                                         shard=shard))
-        manifest = _read_manifest(out)
+        manifest = read_manifest(out)
         combine_rejections(out, manifest.get("configs", {}))
         audit_summary = None
         if shard is not None:  # a part has no card of its own: the gather writes the one card
             manifest["part"] = {"index": shard.index, "count": shard.count}
-            _write_json(out / MANIFEST, manifest)
+            write_json(out / MANIFEST, manifest)
         else:
             if manifest.pop("part", None) is not None:
-                _write_json(out / MANIFEST, manifest)
+                write_json(out / MANIFEST, manifest)
             if audit:  # the data audit (seqd_builder.audit) reads the finished shards; the card shows it
                 from ..audit import audit_build
 
@@ -607,21 +358,3 @@ def build(corpora: Sequence[str], out: str | Path, *, roots: Mapping[str, str | 
         if (out / STAGING).exists() and not any((out / STAGING).iterdir()):
             (out / STAGING).rmdir()
     return BuildReport(out, reports, audit_summary)
-
-
-def _source_audio(card, formats: Counter) -> dict[str, Any]:
-    """The source files' rates and channel counts, against the format the card declares for the
-    distribution (``audio: {sample_rate, channels}``): a copy in another format (a re-encoded or
-    resampled copy) is reported, since its rows differ from those of the distribution as published."""
-    declared = {k: getattr(card.audio, k) for k in ("sample_rate", "channels", "format")
-                if getattr(card.audio, k) is not None}
-    found = {f"{rate} Hz, {channels} ch": n for (rate, channels), n in sorted(formats.items())}
-    out: dict[str, Any] = {"declared": declared, "found": found}
-    want = (declared.get("sample_rate"), declared.get("channels"))
-    other = sum(n for (rate, channels), n in formats.items()
-                if (want[0] is not None and rate != want[0]) or (want[1] is not None and channels != want[1]))
-    if other:
-        out["differs"] = (f"{other} of {sum(formats.values())} source files are not in the format the card "
-                          f"declares for the distribution ({want[0]} Hz, {want[1]} ch); found "
-                          + ", ".join(f"{k}: {n}" for k, n in found.items()) + ": a re-encoded copy?")
-    return out
