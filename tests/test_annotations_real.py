@@ -1,4 +1,4 @@
-"""Real checks (issue 4, point 6): the one merging implementation reproduces the consensus that
+"""Real checks: the one merging implementation reproduces the consensus that
 CREMA-D and MSP-Podcast (WHiSER files, same format) publish, from their raw votes."""
 
 import csv

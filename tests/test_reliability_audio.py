@@ -1,4 +1,4 @@
-"""No silent audio damage (issue 18, point 7), on real RAVDESS clips rewritten as float WAV."""
+"""No silent audio damage, on real RAVDESS clips rewritten as float WAV."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""A build that cannot lie or lose rows (issue 18, points 1-4, 6, 9), on real RAVDESS audio.
+"""A build that cannot lie or lose rows, on real RAVDESS audio.
 
 One build per output folder; accounting counted from the source listing, so a lost row fails it;
 "up to date" and "resume" mean the inputs are unchanged; a SIGKILL at every commit point, then a

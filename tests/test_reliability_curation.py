@@ -1,4 +1,4 @@
-"""Hostile and broken curation input (issue 18, point 8): every problem reported at its line, nothing
+"""Hostile and broken curation input: every problem reported at its line, nothing
 from a sheet becomes a formula in merged.csv or markup in report.md."""
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Invisible and bidirectional characters cannot disguise a leaderboard name (issue 18, point 9):
+"""Invisible and bidirectional characters cannot disguise a leaderboard name:
 refused by validation, and shown as code points by the Markdown renderer whatever reaches it."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""`seqd push` uploads only what a finished build certified, and only where the licence allows (issue 18,
-point 5). huggingface_hub runs for real up to its HTTP client, which answers from a mock transport
+"""`seqd push` uploads only what a finished build certified, and only where the licence allows.
+huggingface_hub runs for real up to its HTTP client, which answers from a mock transport
 (no network): ``repo_info`` parses the Hub's JSON, ``create_repo`` meets a 409 for an existing repo.
 The commit itself (pre-upload, LFS/Xet transfer) is replaced by a recorder of its operations.
 """

@@ -1,4 +1,4 @@
-"""Alignment quality of the built-in aligner against EmoDB's hand-labelled phones (issue 5, point 4).
+"""Alignment quality of the built-in aligner against EmoDB's hand-labelled phones.
 
 Gold: ``lablaut/*.lablaut`` of all 535 released utterances, read with
 :func:`seqd_builder.phones.read_xlabel` (time marks are segment starts, see its docstring), folded to
