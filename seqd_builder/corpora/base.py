@@ -195,6 +195,17 @@ class Adapter(ABC):
             self.warn("unreadable_folder", f"{self.rel(folder)}: {exc.strerror or exc}; skipped")
             return []
 
+    def scandir(self, folder: str | Path) -> list[os.DirEntry]:
+        """:func:`os.scandir` of a folder, sorted by name; an unreadable folder is skipped (reported),
+        not fatal, as :meth:`listdir` does."""
+        try:
+            with os.scandir(folder) as entries:
+                return sorted(entries, key=lambda e: e.name)
+        except OSError as exc:
+            self.skip(Path(folder), "unreadable_folder", f"{exc.strerror or exc}")
+            self.warn("unreadable_folder", f"{self.rel(Path(folder))}: {exc.strerror or exc}; skipped")
+            return []
+
     def warn(self, kind: str, message: str) -> None:
         if not hasattr(self, "_warnings"):
             self._reset_warnings()
@@ -258,8 +269,8 @@ def has_bad_encoding(text: str) -> bool:
 
 def printable_rejection(rej: Rejection) -> Rejection:
     """An adapter's rejection with its id and path as valid UTF-8 (a non-UTF-8 file name)."""
-    if not (has_bad_encoding(rej.id) or has_bad_encoding(rej.source_file)):
+    if not (has_bad_encoding(rej.id) or has_bad_encoding(rej.source_file) or has_bad_encoding(rej.detail)):
         return rej
     return dataclasses.replace(rej, id=printable_path(rej.id), source_file=printable_path(rej.source_file),
                                reason=RejectReason.BAD_ENCODING,
-                               detail=f"file or folder name is not valid UTF-8; {rej.detail}")
+                               detail=f"file or folder name is not valid UTF-8; {printable_path(rej.detail)}")

@@ -18,7 +18,6 @@ utterance: its audio and label are sound, so it is kept with ``text=None`` and a
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -157,12 +156,12 @@ class ESDAdapter(Adapter):
         utterance-id order (``os.scandir``: one system call per folder, which 35,000 files need)."""
         split_folders = {s.casefold(): s for s in self.options["split_folders"]}
         out = []
-        for emo in (e for e in os.scandir(spk_dir) if e.is_dir()):
+        for emo in (e for e in self.scandir(spk_dir) if e.is_dir()):
             emotion = self._emotion_folder(emo.name)
-            for entry in os.scandir(emo.path):
+            for entry in self.scandir(emo.path):
                 if entry.is_dir() and entry.name.casefold() in split_folders:
                     split = split_folders[entry.name.casefold()]
-                    out += [(Path(f.path), emotion, split) for f in os.scandir(entry.path)
+                    out += [(Path(f.path), emotion, split) for f in self.scandir(entry.path)
                             if f.is_file() and f.name.lower().endswith(".wav")]
                 elif entry.is_file() and entry.name.lower().endswith(".wav"):
                     out.append((Path(entry.path), emotion, None))

@@ -17,7 +17,8 @@ def adapter_checks(cls) -> list[Check]:
     checks = []
     for fn in (check_adapter_layout_error, check_adapter_example_tree, check_adapter_deterministic_items,
                check_adapter_items_are_records, check_adapter_refuses_unknown_options,
-               check_adapter_bad_audio_is_rejected_with_its_file):
+               check_adapter_bad_audio_is_rejected_with_its_file,
+               check_adapter_odd_paths_do_not_stop_the_build):
         part = functools.partial(fn, cls)
         part.__name__ = f"{fn.__name__}[{cls.name}]"
         checks.append(part)
@@ -163,3 +164,64 @@ def check_adapter_bad_audio_is_rejected_with_its_file(cls) -> None:
             else:
                 assert (copy / named).exists() or path.name in rej["source_file"], (
                     f"{cls.name}: rejection names {named}, which is not a file of the corpus")
+
+
+def check_adapter_odd_paths_do_not_stop_the_build(cls) -> None:
+    """A file whose name is not UTF-8 and a folder that cannot be read are reported (a bad_encoding
+    rejection or an unlisted file; a skipped folder) while the build goes on, and the accounting still
+    balances. Root reads every folder, so the unreadable one is simulated at the system-call level."""
+    import json
+    import os
+    import shutil
+    from unittest import mock
+
+    from .. import testing
+    from ..pipeline import build
+    from ..schema import RawItem
+
+    root, options = _example(cls)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "corpus" / root.name
+        shutil.copytree(root, copy, copy_function=lambda s, d: testing.link_or_copy(Path(s), Path(d)),
+                        symlinks=True)
+        raw = [x for x in _items(cls, copy, options) if isinstance(x, RawItem) and x.audio_path]
+        audio = sorted({Path(x.audio_path) for x in raw if Path(x.audio_path).is_file()})
+        first = audio[0]
+        odd = os.path.join(os.fsencode(first.parent), b"odd-\xff-name" + os.fsencode(first.suffix))
+        shutil.copyfile(first, odd)
+        folders = sorted({p.parent for p in audio if p.parent != first.parent and p.parent != copy})
+        locked = folders[0] if folders and len({p.parent for p in audio}) > 1 else None
+        real_scandir, real_listdir = os.scandir, os.listdir
+
+        def refused(path) -> bool:
+            try:
+                return locked is not None and Path(os.fsdecode(path)) == locked
+            except TypeError:
+                return False
+
+        def scandir(path="."):
+            if refused(path):
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real_scandir(path)
+
+        def listdir(path="."):
+            if refused(path):
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real_listdir(path)
+
+        out = Path(tmp) / "out"
+        with mock.patch("os.scandir", scandir), mock.patch("os.listdir", listdir):
+            report = build([cls.name], out, root=copy, options={cls.name: options} if options else None,
+                           phones="none", progress=False, audit=False).configs[0]
+        assert report.balanced, f"{cls.name}: accounting does not balance: {report.summary()}"
+        entry = json.loads((out / "manifest.json").read_text())["configs"][report.config]
+        rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+        named = [r for r in rejected if "xff" in r["source_file"] or "xff" in r["id"]]
+        assert all("\udcff" not in r["source_file"] for r in named), named  # printable, not surrogates
+        if locked is not None:
+            rel = str(locked.relative_to(copy))
+            inside = {x.native_id for x in raw if Path(x.audio_path).parent == locked}
+            missing = {r["id"].split("/", 1)[-1] for r in rejected if r["reason"] == "missing_audio"}
+            reported = rel in entry["accounting"].get("skipped_folders", []) or inside <= missing
+            assert reported, f"{cls.name}: the unreadable folder {rel} is neither a skipped folder nor " \
+                             f"the missing audio of its items"
