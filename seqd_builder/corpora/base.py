@@ -195,6 +195,17 @@ class Adapter(ABC):
             self.warn("unreadable_folder", f"{self.rel(folder)}: {exc.strerror or exc}; skipped")
             return []
 
+    def wav_files(self, folder: Path) -> Iterator[Path]:
+        """The ``.wav`` files of a folder (any case: copies from case-insensitive file systems carry
+        ``.WAV``), sorted; sub-folders are passed over and any other file is a reported skip."""
+        for path in self.listdir(folder):
+            if path.is_dir():
+                continue
+            if path.suffix.lower() != ".wav":
+                self.skip(path, "other_extension", f"{path.suffix or 'no extension'}: not a wav file")
+                continue
+            yield path
+
     def scandir(self, folder: str | Path) -> list[os.DirEntry]:
         """:func:`os.scandir` of a folder, sorted by name; an unreadable folder is skipped (reported),
         not fatal, as :meth:`listdir` does."""

@@ -80,12 +80,7 @@ class EmodbAdapter(Adapter):
         # one listing instead of two stat calls per file
         labels = frozenset(os.listdir(folder)) if folder.is_dir() else frozenset()
         # copies made on case-insensitive file systems sometimes carry .WAV: accept both
-        for path in self.listdir(self._audio_dir()):
-            if path.is_dir():
-                continue
-            if path.suffix.lower() != ".wav":
-                self.skip(path, "other_extension", f"{path.suffix or 'no extension'}: not a wav file")
-                continue
+        for path in self.wav_files(self._audio_dir()):
             m = _NAME.match(path.stem)
             if not m:
                 yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,

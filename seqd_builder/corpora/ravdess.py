@@ -47,12 +47,7 @@ class RavdessAdapter(Adapter):
 
     def items(self) -> Iterator[RawItem | Rejection]:
         for actor_dir in self._actor_dirs():
-            for path in self.listdir(actor_dir):
-                if path.is_dir():
-                    continue
-                if path.suffix.lower() != ".wav":
-                    self.skip(path, "other_extension", f"{path.suffix or 'no extension'}: not a wav file")
-                    continue
+            for path in self.wav_files(actor_dir):
                 m = _NAME.match(path.stem)
                 if not m:
                     yield self.reject(path.stem, self.rel(path), RejectReason.MALFORMED_LINE,

@@ -118,7 +118,6 @@ def check_adapter_bad_audio_is_rejected_with_its_file(cls) -> None:
     accounting still balances (the build raises otherwise)."""
     import json
     import os
-    import shutil
 
     from .. import testing
     from ..pipeline import build
@@ -126,9 +125,7 @@ def check_adapter_bad_audio_is_rejected_with_its_file(cls) -> None:
 
     root, options = _example(cls)
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "corpus" / root.name
-        shutil.copytree(root, copy, copy_function=lambda s, d: testing.link_or_copy(Path(s), Path(d)),
-                        symlinks=True)
+        copy = _linked_copy(root, Path(tmp))
         items = [x for x in _items(cls, copy, options) if isinstance(x, RawItem) and x.audio_path]
         files = {Path(x.audio_path) for x in items if Path(x.audio_path).is_file()}
         budget = min(len(_DAMAGE), len(files) - 1)  # one file stays whole: a build of nothing fails
@@ -175,15 +172,12 @@ def check_adapter_odd_paths_do_not_stop_the_build(cls) -> None:
     import shutil
     from unittest import mock
 
-    from .. import testing
     from ..pipeline import build
     from ..schema import RawItem
 
     root, options = _example(cls)
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "corpus" / root.name
-        shutil.copytree(root, copy, copy_function=lambda s, d: testing.link_or_copy(Path(s), Path(d)),
-                        symlinks=True)
+        copy = _linked_copy(root, Path(tmp))
         raw = [x for x in _items(cls, copy, options) if isinstance(x, RawItem) and x.audio_path]
         audio = sorted({Path(x.audio_path) for x in raw if Path(x.audio_path).is_file()})
         first = audio[0]
@@ -225,3 +219,15 @@ def check_adapter_odd_paths_do_not_stop_the_build(cls) -> None:
             reported = rel in entry["accounting"].get("skipped_folders", []) or inside <= missing
             assert reported, f"{cls.name}: the unreadable folder {rel} is neither a skipped folder nor " \
                              f"the missing audio of its items"
+
+
+def _linked_copy(root: Path, tmp: Path) -> Path:
+    """A copy of an example tree to damage, its files hard-linked (the damage helpers unlink first)."""
+    import shutil
+
+    from .. import testing
+
+    copy = tmp / "corpus" / root.name
+    shutil.copytree(root, copy, copy_function=lambda s, d: testing.link_or_copy(Path(s), Path(d)),
+                    symlinks=True)
+    return copy
