@@ -25,9 +25,10 @@ import librosa
 import numpy as np
 import pyloudnorm
 
+from ..audio import SAMPLING_RATE
 from .thresholds import Thresholds
 
-SR = 16_000
+SR = SAMPLING_RATE  # the rows are at the schema's one rate
 FRAME = 400   # 25 ms
 HOP = 160     # 10 ms
 SNR_CAP_DB = 100.0

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..audio import SAMPLING_RATE
 from ..errors import MissingToolError
 from ..schema import CATEGORIES, GENDERS
 from .source import SourceConfig, native_id, read_folder
@@ -246,7 +247,7 @@ def export_config(config: SourceConfig, out: Path) -> tuple[Path, int]:
               "seqd_builder": {"code_version": config.entry["code_version"],
                                "fingerprint": config.entry["fingerprint"]}},
     )
-    db.media["microphone"] = af.Media(af.define.MediaType.AUDIO, format="wav", sampling_rate=16000,
+    db.media["microphone"] = af.Media(af.define.MediaType.AUDIO, format="wav", sampling_rate=SAMPLING_RATE,
                                       channels=1, bit_depth=16)
     db.raters[GOLD] = af.Rater(af.define.RaterType.TRUTH,
                                description="the published label: intended, or the raters' consensus")

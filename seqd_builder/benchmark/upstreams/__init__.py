@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ...errors import ConfigError, UnknownLabelError
 from ...registry import Registry
-from .base import SAMPLE_RATE, Upstream, pad_stack
+from .base import SAMPLING_RATE, Upstream, pad_stack
 from .cache import CachedUpstream, audio_checksum
 from .whisper_weights import cache_root, resolve_whisper
 
@@ -80,5 +80,5 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["SAMPLE_RATE", "UPSTREAMS", "CachedUpstream", "Upstream", "audio_checksum", "cache_root",
+__all__ = ["SAMPLING_RATE", "UPSTREAMS", "CachedUpstream", "Upstream", "audio_checksum", "cache_root",
            "get_upstream", "pad_stack", "register", "resolve_whisper", "spec_syntaxes"]

@@ -22,7 +22,6 @@ import torch
 from ...audio import SAMPLING_RATE
 from ...errors import AudioError
 
-SAMPLE_RATE = SAMPLING_RATE  # the schema's one rate, under the name upstream code has used
 
 
 class Upstream:
@@ -102,7 +101,7 @@ def check_wave(wave: np.ndarray, index: int = 0) -> np.ndarray:
     arr = np.asarray(wave)
     if arr.ndim != 1:
         raise AudioError(f"waveform {index} has shape {arr.shape}; upstreams take mono 1-D arrays at "
-                         f"{SAMPLE_RATE} Hz", hint="downmix and resample first (soundfile + soxr)")
+                         f"{SAMPLING_RATE} Hz", hint="downmix and resample first (soundfile + soxr)")
     if arr.size == 0:
         raise AudioError(f"waveform {index} is empty")
     if not np.all(np.isfinite(arr)):

@@ -25,7 +25,7 @@ import torch
 from ...checksums import file_sha256
 from ...errors import ConfigError, MissingToolError
 from . import register
-from .base import SAMPLE_RATE, Upstream, pad_stack
+from .base import SAMPLING_RATE, Upstream, pad_stack
 from .whisper_weights import ENCODER_DIM, ENCODER_PARAMETERS, install_command, resolve_whisper
 
 WINDOW_S = 30
@@ -60,11 +60,11 @@ class CT2WhisperUpstream(Upstream):
         self._model = ctranslate2.models.Whisper(str(self.model_dir), device="cpu",
                                                  compute_type=compute_type, intra_threads=threads)
         n_mels = getattr(self._model, "n_mels", 80)
-        self.extractor = WhisperFeatureExtractor(feature_size=n_mels, sampling_rate=SAMPLE_RATE,
+        self.extractor = WhisperFeatureExtractor(feature_size=n_mels, sampling_rate=SAMPLING_RATE,
                                                  hop_length=HOP, chunk_length=1)
         self.window_s = float(window_s)
         # chunk_length is an int in transformers; set the window in samples/frames directly
-        self.extractor.n_samples = int(round(self.window_s * SAMPLE_RATE))
+        self.extractor.n_samples = int(round(self.window_s * SAMPLING_RATE))
         self.extractor.nb_max_frames = self.extractor.n_samples // HOP
         self.extractor.chunk_length = self.window_s
         self.name = f"ct2-whisper:{model}"
@@ -80,7 +80,7 @@ class CT2WhisperUpstream(Upstream):
         self.dim = ENCODER_DIM.get(model) or self._probe_dim()
 
     def _probe_dim(self) -> int:
-        feats, _ = self._forward([np.zeros(SAMPLE_RATE, dtype=np.float32)])
+        feats, _ = self._forward([np.zeros(SAMPLING_RATE, dtype=np.float32)])
         return int(feats.shape[-1])
 
     def config(self) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class CT2WhisperUpstream(Upstream):
                 "window_s": self.window_s}
 
     def _forward(self, waves: list[np.ndarray]):
-        feats = self.extractor(waves, sampling_rate=SAMPLE_RATE, return_tensors="np").input_features
+        feats = self.extractor(waves, sampling_rate=SAMPLING_RATE, return_tensors="np").input_features
         out = self._model.encode(self._ct2.StorageView.from_array(np.ascontiguousarray(feats, np.float32)),
                                  to_cpu=True)
         enc = torch.from_numpy(np.array(out))  # [B, 1500, D]

@@ -17,7 +17,7 @@ import torch
 
 from ...errors import UnknownLabelError
 from . import register
-from .base import SAMPLE_RATE, Upstream, pad_stack
+from .base import SAMPLING_RATE, Upstream, pad_stack
 
 NORMALISATIONS = ("none", "utterance")
 
@@ -35,8 +35,8 @@ class FbankUpstream(Upstream):
             raise UnknownLabelError("fbank normalisation", normalize, NORMALISATIONS)
         self.n_mels, self.win_ms, self.hop_ms, self.normalize, self.floor = (
             int(n_mels), float(win_ms), float(hop_ms), normalize, float(floor))
-        self.win = int(round(SAMPLE_RATE * self.win_ms / 1000))
-        self.hop = int(round(SAMPLE_RATE * self.hop_ms / 1000))
+        self.win = int(round(SAMPLING_RATE * self.win_ms / 1000))
+        self.hop = int(round(SAMPLING_RATE * self.hop_ms / 1000))
         self.n_fft = 1 << (self.win - 1).bit_length()  # 400 samples → 512-point FFT
         self.name = "fbank"
         self.dim = self.n_mels
@@ -45,8 +45,8 @@ class FbankUpstream(Upstream):
         self.frozen = True
         self.cacheable = True
         self.frame_rate = 1000.0 / self.hop_ms
-        mel = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=self.n_fft, n_mels=self.n_mels, fmin=20.0,
-                                  fmax=SAMPLE_RATE / 2)
+        mel = librosa.filters.mel(sr=SAMPLING_RATE, n_fft=self.n_fft, n_mels=self.n_mels, fmin=20.0,
+                                  fmax=SAMPLING_RATE / 2)
         self._mel = torch.from_numpy(mel.astype(np.float32))
         self._window = torch.hann_window(self.win)
 

@@ -26,7 +26,7 @@ import torch
 from ...checksums import update_from_file
 from ...errors import ConfigError, MissingToolError
 from . import register
-from .base import SAMPLE_RATE, Upstream, pad_stack
+from .base import SAMPLING_RATE, Upstream, pad_stack
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
 
@@ -149,13 +149,13 @@ class HFUpstream(Upstream):
             return feats, torch.cat([n for _, n in parts])
         n_samples = torch.tensor([len(w) for w in waves])
         if self.is_whisper:
-            inputs = self.extractor(waves, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+            inputs = self.extractor(waves, sampling_rate=SAMPLING_RATE, return_tensors="pt")
             max_frames = inputs["input_features"].shape[-1] // 2
             lengths = torch.clamp((n_samples // self.extractor.hop_length + 1) // 2, 1, max_frames)
             out = self.encoder(input_features=inputs["input_features"].to(self.device),
                                output_hidden_states=True)
         else:
-            inputs = self.extractor(waves, sampling_rate=SAMPLE_RATE, return_tensors="pt", padding=True)
+            inputs = self.extractor(waves, sampling_rate=SAMPLING_RATE, return_tensors="pt", padding=True)
             kwargs = {k: v.to(self.device) for k, v in inputs.items()
                       if k in ("input_values", "attention_mask")}
             out = self.encoder(**kwargs, output_hidden_states=True)
