@@ -99,3 +99,19 @@ def test_card_audio_block_is_typed_and_used(tmp_path, shared_data):
     assert "4 of 4 source files are not in the format the card declares" in entry["source_audio"]["differs"]
     assert entry["accounting"]["warnings"]["source_format"] == 1
     assert "4 files at 16000 Hz, 1 ch (the distribution: 48000 Hz, 1 ch, wav)" in (out / "README.md").read_text()
+
+
+def test_project_merge_rules_are_typed(tmp_path):
+    from seqd_builder.annotations.project import load_project, project_path
+
+    data = yaml.safe_load(project_path("crema_d").read_text())
+    data["merge"] = {**(data.get("merge") or {}), "min_raters": "two",
+                     "dimensions": {"exclude_self": "no"}}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as err:
+        load_project(path)
+    message = str(err.value)
+    assert "the project's merge rules has 2 invalid value(s)" in message
+    assert "min_raters: Input should be a valid integer (got 'two')" in message
+    assert "dimensions_exclude_self: Input should be a valid boolean (got 'no')" in message

@@ -20,6 +20,7 @@ from ..yamlfile import read_mapping
 from ..errors import ConfigError, UnknownLabelError
 from ..schema import CATEGORIES, DIMENSIONS, Vote
 from ..schema.scales import IntensityScale
+from ..typed import check_flat_record
 
 
 @dataclass(frozen=True)
@@ -242,10 +243,6 @@ _RULE_SECTIONS: dict[str, dict[str, str]] = {
 }
 """``merge:`` sub-sections and their keys -> MergeRules fields (``intensity: median`` = its method)."""
 
-_RULE_TYPES = {"min_raters": int, "min_agreement": float, "flag_below": float,
-               "category_exclude_self": bool, "dimensions_exclude_self": bool}
-
-
 def _merge_rules(spec: dict, where: Path) -> MergeRules:
     spec = dict(spec or {})
     flat: dict[str, Any] = {}
@@ -271,9 +268,9 @@ def _merge_rules(spec: dict, where: Path) -> MergeRules:
     if "tie_break" in flat:
         tb = flat["tie_break"]
         flat["tie_break"] = () if tb in (None, "label_order") else _as_tuple(tb, "tie_break", where)
-    for name, kind in _RULE_TYPES.items():
-        if name in flat:
-            flat[name] = kind(flat[name])
+    # every rule checked strictly against MergeRules' field types, all problems at once: a quoted
+    # "no" is not turned into True, nor "2.5" into a number
+    check_flat_record(MergeRules, flat, file=where, what="the project's merge rules")
     return MergeRules(**flat)
 
 
