@@ -111,7 +111,11 @@ class DemoAdapter(Adapter):
             if missing:
                 raise self.layout_error(f"truth.csv without columns {', '.join(missing)}")
             for line, row in enumerate(reader, start=2):
-                yield self._item(row, truth, line, merged.get(row["id"]))
+                try:
+                    yield self._item(row, truth, line, merged.get(row["id"]))
+                except ValueError as exc:  # a cell that is no number: this line, not the whole build
+                    yield self.reject(row.get("id") or f"line{line}", self.rel(truth),
+                                      RejectReason.MALFORMED_LINE, f"{exc}", line)
 
     def _item(self, row: dict[str, str], truth: Path, line: int, merged) -> RawItem | Rejection:
         source = self.rel(truth)

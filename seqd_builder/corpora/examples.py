@@ -193,3 +193,98 @@ def audformat(dst: Path) -> Path:
     db["emotion"]["emotion"].set(emotions)
     db.save(str(root))
     return root
+
+
+# --- malformed labels: each builder damages its example tree and says where the problem is ------------
+# ``<corpus>_malformed(root)`` returns (file relative to the root, or an absolute path outside it; line or
+# None where the file name is the label; options to pass, or None). The contract suite checks that the
+# adapter reports exactly that place, as a rejection or a warning.
+
+def _append(path: Path, text: str, encoding: str = "utf-8") -> int:
+    """Append one line; its 1-based number."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    n = data.count(b"\n") + 1
+    path.unlink()  # break a hard link to the shared material before writing
+    path.write_bytes(data + text.encode(encoding) + b"\n")
+    return n
+
+
+def ravdess_malformed(root: Path):
+    actor = next((root / "Audio_Speech_Actors_01-24").iterdir())
+    bad = link_or_copy(next(actor.glob("*.wav")), actor / "03-01-zz.wav")
+    return str(bad.relative_to(root)), None, None
+
+
+def casia_malformed(root: Path):
+    folder = next(p.parent for p in sorted(root.rglob("*.wav")))
+    bad = link_or_copy(next(folder.glob("*.wav")), folder / "not a number.wav")
+    return str(bad.relative_to(root)), None, None
+
+
+def emodb_malformed(root: Path):
+    return "erkennung.txt", _append(root / "erkennung.txt", "no tabs on this line", "latin-1"), None
+
+
+def crema_d_malformed(root: Path):
+    rel = "processedResults/summaryTable.csv"
+    return rel, _append(root / rel, ",,,,,,,"), None
+
+
+def esd_malformed(root: Path):
+    path = next(root.rglob("0011.txt"))
+    return str(path.relative_to(root)), _append(path, "no utterance id on this line", "ascii"), None
+
+
+def iemocap_malformed(root: Path):
+    rel = "Session1/dialog/EmoEvaluation/Ses01F_impro01.txt"
+    line = _append(root / rel, "[12.0000 - ]\tSes01F_impro01_F002\tneu\t[2.5000, 2.5000, 2.5000]", "ascii")
+    return rel, line, None
+
+
+def msp_podcast_malformed(root: Path):
+    rel = "Labels/labels_consensus.csv"
+    return rel, _append(root / rel, "MSP-PODCAST_bad_0001.wav,N,not a number,3.0,3.0,Unknown,Unknown,Train"), None
+
+
+def demo_malformed(root: Path):
+    truth = root / "truth.csv"
+    rows = truth.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    bad = rows[1].split(",")
+    bad[header.index("id")] = "demo_bad_row"
+    bad[header.index("arousal")] = "high-ish"
+    return "truth.csv", _append(truth, ",".join(bad)), None
+
+
+def seqd_malformed(root: Path):
+    from ..assets import asset_dir
+
+    examples = asset_dir("annotations") / "examples"
+    sheet = root.parent / "sheet-malformed.csv"
+    sheet.write_bytes((examples / "sheet.csv").read_bytes())
+    line = _append(sheet, "spk01_0001,R09,not-a-label,medium,4,5,3,,")
+    return str(sheet), line, {"annotations": [str(sheet)], "project": str(examples / "project.yaml")}
+
+
+def audformat_malformed(root: Path):
+    """A label the scheme allows but the card does not map: its row is an unknown_label rejection."""
+    import audformat as af
+
+    for path in root.glob("db.*"):  # break the hard links before audformat rewrites the files
+        data = path.read_bytes()
+        path.unlink()
+        path.write_bytes(data)
+    db = af.Database.load(str(root), load_data=True)
+    scheme = db.schemes["emotion"]
+    scheme.replace_labels(list(scheme.labels) + ["outrage"])
+    index = db["emotion"].index
+    values = [str(v) for v in db["emotion"].df["emotion"]]
+    values[0] = "outrage"
+    db["emotion"] = af.Table(index, split_id="train")
+    db["emotion"]["emotion"] = af.Column(scheme_id="emotion")
+    db["emotion"]["emotion"].set(values)
+    first = index[0]
+    db.save(str(root))
+    return first, None, None

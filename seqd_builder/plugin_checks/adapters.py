@@ -18,7 +18,8 @@ def adapter_checks(cls) -> list[Check]:
     for fn in (check_adapter_layout_error, check_adapter_example_tree, check_adapter_deterministic_items,
                check_adapter_items_are_records, check_adapter_refuses_unknown_options,
                check_adapter_bad_audio_is_rejected_with_its_file,
-               check_adapter_odd_paths_do_not_stop_the_build):
+               check_adapter_odd_paths_do_not_stop_the_build,
+               check_adapter_malformed_label_is_reported_where_it_is):
         part = functools.partial(fn, cls)
         part.__name__ = f"{fn.__name__}[{cls.name}]"
         checks.append(part)
@@ -231,3 +232,38 @@ def _linked_copy(root: Path, tmp: Path) -> Path:
     shutil.copytree(root, copy, copy_function=lambda s, d: testing.link_or_copy(Path(s), Path(d)),
                     symlinks=True)
     return copy
+
+
+def check_adapter_malformed_label_is_reported_where_it_is(cls) -> None:
+    """A malformed label (a line of a label file, or a file name that is the label) is reported with
+    its file and line, as a rejection or a warning: never dropped, never a crash."""
+    from ..corpora import examples
+    from ..schema import RawItem, Rejection
+
+    damage = getattr(examples, f"{cls.name}_malformed", None) if cls.__module__.startswith(
+        "seqd_builder.") else getattr(cls, "example_malformed", None)
+    assert damage is not None, f"{cls.name}: no example of a malformed label to check"
+    root, options = _example(cls)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = _linked_copy(root, Path(tmp))
+        rel, line, extra = damage(copy)
+        adapter = cls(copy, **(extra if extra is not None else options))
+        adapter.check_layout()
+        items = []
+        for x in adapter.items():  # the card's mapping rejects what the adapter passes on, as the build does
+            if isinstance(x, RawItem):
+                try:
+                    adapter.card.normalise(x)
+                except SeqdError as exc:
+                    x = Rejection(id=x.native_id, corpus=cls.name, source_file=x.source_file,
+                                  line=x.source_line, reason="unknown_label", detail=str(exc))
+            items.append(x)
+        name = Path(rel).name
+        hits = [x for x in items if isinstance(x, Rejection) and (
+            x.source_file.endswith(rel) or name in x.source_file or name in x.id)
+            and (line is None or x.line == line)]
+        where = f"{rel}:{line}" if line is not None else rel
+        warned = [m for m in adapter.warnings() if where in m or (line is not None and f"{name}:{line}" in m)]
+        assert hits or warned, (f"{cls.name}: the malformed label at {where} is neither a rejection nor a "
+                                f"warning naming it; rejections: "
+                                f"{[(x.source_file, x.line) for x in items if isinstance(x, Rejection)][:5]}")
