@@ -115,3 +115,12 @@ def test_project_merge_rules_are_typed(tmp_path):
     assert "the project's merge rules has 2 invalid value(s)" in message
     assert "min_raters: Input should be a valid integer (got 'two')" in message
     assert "dimensions_exclude_self: Input should be a valid boolean (got 'no')" in message
+
+
+def test_model_params_must_be_the_models_arguments():
+    from seqd_builder.benchmark.config import list_model_configs, load_model_config
+
+    for name in list_model_configs():
+        load_model_config(name)  # every committed config passes
+    with pytest.raises(ConfigError, match=r"unknown params \['hiden'\] for model 'speecheq'; valid: .*hidden"):
+        load_model_config("speecheq", {"params": {"hiden": 64}})

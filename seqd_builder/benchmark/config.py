@@ -96,7 +96,29 @@ def load_model_config(name_or_path: str | Path, overrides: dict | None = None) -
     if unknown_audio:
         raise ConfigError(f"unknown audio settings {sorted(unknown_audio)}; valid: {list(AUDIO_SETTINGS)}",
                           file=path)
+    _check_params(cfg, path if path.is_file() else None)
     return cfg
+
+
+def _check_params(cfg: dict, path: Path | None) -> None:
+    """A model's ``params`` are its constructor's keyword arguments: a misspelt one is refused here,
+    naming the valid ones, instead of failing as a TypeError when the first fold starts."""
+    import inspect
+
+    from .models import get_model_class
+
+    accepted = [p for p in inspect.signature(get_model_class(cfg["model"]).__init__).parameters.values()
+                if p.name not in ("self", "spec")]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted):
+        return
+    valid = sorted(p.name for p in accepted)
+    unknown = sorted(set(cfg.get("params") or {}) - set(valid))
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], valid, n=1)
+        raise ConfigError(f"unknown params {unknown} for model {cfg['model']!r}; valid: {', '.join(valid)}",
+                          file=path, hint=f"did you mean {close[0]!r}?" if close else None)
 
 
 def canonical_json(obj: Any) -> str:
