@@ -1,0 +1,223 @@
+"""Multi-corpus, cross-corpus and auxiliary-head measurements on the real audio (issue 13, point 5).
+
+Frozen Whisper-base (CTranslate2 int8, the features cached by ``benchmark/quality/run_quality.py``),
+CPU. Everything lands in ``benchmark/quality/multicorpus/results/`` as schema-valid results.json files
+and ``SUMMARY.md``. Stages:
+
+``peers``   the pooled-Whisper + logistic-regression peer (C chosen by UA on each fold's validation
+            rows, refit on train + validation, as in run_quality.py) on: each corpus alone, EmoDB +
+            RAVDESS jointly (same test folds), and the RAVDESS <-> EmoDB matrix over the 6 shared
+            classes and over the track-2 test sets (4 classes, class- and speaker-balanced)
+``probes``  linear probes for the auxiliary targets (gender on EmoDB LOSO and RAVDESS, intensity on
+            RAVDESS) on the same pooled features, scored over the pooled test predictions of all folds
+            (a LOSO fold holds one gender, so a per-fold UA is an accuracy over one class)
+``models``  baseline and SpeechEQ runs through the runner (listed in MODEL_RUNS), reduced for the shared
+            2-core CPU: fewer epochs, and the fold subsets named there
+``report``  SUMMARY.md with paired comparisons (``seqd bench compare``)
+
+Settings: nothing here was tuned on a test fold. The peer's C is chosen on validation folds; the model
+configs are the committed ones (speecheq_stats, baseline) with the schedule cut for CPU; the gender-head
+switches were chosen from the cause found on the training side (the head fell back on the prior),
+not from test scores.
+
+    nice -n 10 python benchmark/quality/multicorpus/run_multicorpus.py --data emodb=DIR --data ravdess=DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmark" / "quality"))
+
+import run_quality as Q  # noqa: E402
+from seqd_builder.benchmark import metrics as M  # noqa: E402
+from seqd_builder.benchmark import scoring as S  # noqa: E402
+from seqd_builder.benchmark.data import load_task_data  # noqa: E402
+from seqd_builder.benchmark.matrix import cell_task, shared_classes, TRACK2_CLASSES  # noqa: E402
+from seqd_builder.benchmark.multicorpus import multi_corpus_block, parse_sources  # noqa: E402
+from seqd_builder.benchmark.results import validate_results  # noqa: E402
+from seqd_builder.benchmark.tasks import load_task  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+CORPORA = ("emodb", "ravdess")
+
+
+def peer_on(task, sources) -> dict:
+    """The pooled-Whisper LR peer on ``task`` (single, joint or a cross cell), schema-valid."""
+    data = load_task_data(task, sources)
+    out = RESULTS / f"{task.name}__peer-whisper-pooled-lr.json"
+    res = Q.run_peer("whisper-pooled-lr", data, out)
+    if task.multi:
+        protocol, folds = data.folds()
+        for fj, f in zip(res["folds"], folds):
+            fj["corpus"] = str(data.corpus[int(f.test[0])])
+        scores = [S.FoldScores.from_confusion(f["fold"], f["confusion"]) for f in res["folds"]]
+        res["metrics"], multi = multi_corpus_block(task, protocol, res["folds"], scores, Q.BOOTSTRAP)
+        res.update(multi)
+        res["protocol"]["name"] = protocol.name
+    validate_results(res)
+    out.write_text(json.dumps(res, indent=2), encoding="utf-8")
+    return res
+
+
+def stage_peers(sources) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tasks = [load_task("emodb"), load_task("ravdess"), load_task("emodb_ravdess")]
+    classes = shared_classes(CORPORA)
+    for a in CORPORA:
+        for b in CORPORA:
+            tasks.append(cell_task(a, b, classes))
+            t2 = cell_task(a, b, TRACK2_CLASSES, test_set="track2")
+            tasks.append(type(t2)(**{**t2.__dict__, "name": t2.name + ".track2"}))
+    for t in tasks:
+        res = peer_on(t, sources if t.multi else sources[t.corpus])
+        per = {c: round(v["metrics"]["ua"]["mean"], 4) for c, v in res.get("corpora", {}).items()}
+        print(f"peer {t.name}: UA {res['metrics']['ua']['mean']:.4f} {per}", flush=True)
+
+
+def probe(task_name: str, target: str, sources) -> dict:
+    """A linear probe of an auxiliary target on pooled Whisper mean+std, under the task's folds."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    task = load_task(task_name)
+    data = load_task_data(task, sources[task.corpus])
+    X = np.nan_to_num(Q.whisper_pooled(data).astype(np.float64))
+    y = getattr(data, target)
+    _, folds = data.folds()
+    truth, pred, per_fold = [], [], []
+    for f in folds:
+        tr, va, te = (r[y[r] >= 0] for r in (f.train, f.validation, f.test))
+        if len(np.unique(y[tr])) < 2 or not len(te):
+            continue
+        grid = [1e-3, 1e-2, 1e-1, 1.0]
+        score = {c: balanced_accuracy_score(y[va], Q.make_classifier("lr", c).fit(X[tr], y[tr]).predict(X[va]))
+                 for c in grid} if len(va) else {1.0: 0.0}
+        best = max(score, key=score.get)
+        fit = np.concatenate([tr, va])
+        p = Q.make_classifier("lr", best).fit(X[fit], y[fit]).predict(X[te])
+        truth.append(y[te])
+        pred.append(p)
+        per_fold.append(float((p == y[te]).mean()))
+    t, p = np.concatenate(truth), np.concatenate(pred)
+    return {"task": task_name, "target": target, "pooled_ua": float(balanced_accuracy_score(t, p)),
+            "fold_accuracy_mean": float(np.mean(per_fold)), "folds": len(per_fold)}
+
+
+def head_scores(run: Path, target: str) -> dict | None:
+    """Pooled UA of a run's auxiliary head from its predictions.csv files."""
+    import pandas as pd
+    from sklearn.metrics import balanced_accuracy_score
+
+    files = sorted(run.with_suffix("").glob("folds/*/predictions.csv"))
+    if not files:
+        return None
+    df = pd.concat([pd.read_csv(f) for f in files])
+    col_t, col_p = (("truth_gender", "pred_gender") if target == "gender"
+                    else ("truth_intensity_level", "pred_intensity_level"))
+    if col_t not in df:
+        return None
+    df = df[df[col_t].notna()]
+    acc = df.groupby("fold").apply(lambda g: float((g[col_t].astype(str) == g[col_p].astype(str)).mean()))
+    return {"pooled_ua": float(balanced_accuracy_score(df[col_t].astype(str), df[col_p].astype(str))),
+            "fold_accuracy_mean": float(acc.mean()), "folds": int(len(acc))}
+
+
+def stage_probes(sources) -> None:
+    out = [probe("emodb", "gender", sources), probe("ravdess", "gender", sources),
+           probe("ravdess", "intensity", sources)]
+    (RESULTS / "probes.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
+    for r in out:
+        print(f"probe {r['task']} {r['target']}: pooled UA {r['pooled_ua']:.4f}", flush=True)
+
+
+# --- reference models, reduced for the shared CPU --------------------------------------------------------
+SHORT = {"training": {"epochs": 12, "patience": 5, "min_epochs": 6}}
+STATS = Q.deep_merge(Q.STATS_WHISPER, SHORT)
+GENDER_FIX = {"params": {"gender_from": "emotion", "gender_weights": "balanced"}}
+NO_INTENSITY = {"params": {"heads": {"intensity": False}}}
+EMODB_FOLDS = ["03", "08", "10", "16"]  # 2 male, 2 female test speakers
+RAVDESS_FOLDS = ["fold1", "fold4"]
+#: (task, model, overrides, tag, folds)
+MODEL_RUNS = [
+    ("emodb", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix", EMODB_FOLDS),
+    ("emodb", "speecheq_stats", STATS, "speecheq_stats", EMODB_FOLDS),
+    ("emodb_ravdess", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix",
+     [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]),
+    ("ravdess", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix", RAVDESS_FOLDS),
+    ("emodb_ravdess", "speecheq_stats", Q.deep_merge(Q.deep_merge(STATS, GENDER_FIX), NO_INTENSITY),
+     "speecheq_stats_gfix_nointensity",
+     [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]),
+    ("emodb", "baseline", {}, "baseline", EMODB_FOLDS),
+    ("ravdess", "baseline", {}, "baseline", RAVDESS_FOLDS),
+    ("emodb_ravdess", "baseline", {}, "baseline",
+     [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]),
+]
+
+
+def stage_models(sources, only=None) -> None:
+    from seqd_builder.benchmark.runner import run_task
+
+    for task, model, overrides, tag, folds in MODEL_RUNS:
+        out = RESULTS / f"{task}__{tag}__ct2-whisper-base.json"
+        if out.is_file() or (only and tag not in only and task not in only):
+            continue
+        t = load_task(task)
+        res = run_task(t, model, sources if t.multi else sources[task], upstream=Q.WHISPER,
+                       upstream_options={"cache": True, **Q.WHISPER_KW}, out=out, config_overrides=overrides,
+                       folds=folds, progress=False)
+        per = {c: round(v["metrics"]["ua"]["mean"], 4) for c, v in res.get("corpora", {}).items()}
+        print(f"{task} {tag}: UA {res['metrics']['ua']['mean']:.4f} {per}", flush=True)
+
+
+def stage_matrix(sources, models) -> None:
+    """Off-diagonal cross-corpus cells of the reference models (one fold each)."""
+    from seqd_builder.benchmark.runner import run_task
+
+    classes = shared_classes(CORPORA)
+    for model, overrides, tag in models:
+        for a in CORPORA:
+            for b in CORPORA:
+                if a == b:
+                    continue
+                t = cell_task(a, b, classes)
+                out = RESULTS / f"{t.name}__{tag}__ct2-whisper-base.json"
+                if out.is_file():
+                    continue
+                res = run_task(t, model, sources, upstream=Q.WHISPER, out=out, config_overrides=overrides,
+                               upstream_options={"cache": True, **Q.WHISPER_KW}, progress=False)
+                print(f"{t.name} {tag}: UA {res['metrics']['ua']['mean']:.4f}", flush=True)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", action="append", required=True, help="NAME=DIR per corpus")
+    ap.add_argument("--stage", action="append", choices=("peers", "probes", "matrix", "models"))
+    ap.add_argument("--only", action="append", default=None)
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    sources = parse_sources(args.data)
+    stages = args.stage or ["peers", "probes", "matrix", "models"]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if "peers" in stages:
+        stage_peers(sources)
+    if "probes" in stages:
+        stage_probes(sources)
+    if "matrix" in stages:
+        stage_matrix(sources, [("baseline", {}, "baseline"),
+                               ("speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix")])
+    if "models" in stages:
+        stage_models(sources, args.only)
+
+
+if __name__ == "__main__":
+    main()
