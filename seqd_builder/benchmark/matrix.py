@@ -98,6 +98,9 @@ def run_matrix(corpora, model: str, sources, out_dir: str | Path, *, upstream=No
                "upstream": cells[0]["upstream"], "test_set": test_set, "primary_metric": cells[0]["metric"],
                "cells": cells}
     (out_dir / "matrix.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    from ..leaderboard.matrix import render_matrix
+
+    render_matrix(summary, out_dir / "matrix.html")
     return summary
 
 
