@@ -222,3 +222,21 @@ def test_matrix_page_renders_and_escapes_hostile_names(tmp_path):
     assert "u&amp;&lt;b&gt;" in html
     assert html.count("<rect ") == 4 and "60.0" in html and "50.0" in html
     assert "Content-Security-Policy" in html
+
+
+def test_speecheq_gender_head_reads_the_emotion_input_with_balanced_weights():
+    import torch
+
+    from seqd_builder.benchmark.models.base import ModelSpec, TrainStats
+    from seqd_builder.benchmark.models.speecheq import SpeechEQ
+
+    spec = ModelSpec(dim=8, num_layers=1, targets=("category", "gender"), classes=("angry", "sad"))
+    with pytest.raises(ConfigError, match="input_stats"):
+        SpeechEQ(spec, hidden=16, gender_from="emotion")
+    m = SpeechEQ(spec, hidden=16, input_stats=True, gender_from="emotion", gender_weights="balanced")
+    assert m.gender.in_features == 16 + 2 * 8
+    m.fit_setup(TrainStats(mean=torch.zeros(1, 8), std=torch.ones(1, 8), category=np.array([0, 1, 1]),
+                           gender=np.array([0, 0, 0, 1])))  # 3 female, 1 male: male weighs 3x
+    assert m.gender_weight.tolist() == pytest.approx([4 / 6, 2.0])
+    out = m(torch.randn(2, 1, 20, 8), torch.tensor([20, 12]))
+    assert out["gender"].shape == (2, 2)

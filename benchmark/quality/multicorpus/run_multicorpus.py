@@ -145,20 +145,18 @@ GENDER_FIX = {"params": {"gender_from": "emotion", "gender_weights": "balanced"}
 NO_INTENSITY = {"params": {"heads": {"intensity": False}}}
 EMODB_FOLDS = ["03", "08", "10", "16"]  # 2 male, 2 female test speakers
 RAVDESS_FOLDS = ["fold1", "fold4"]
+JOINT_FOLDS = [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]
 #: (task, model, overrides, tag, folds)
-MODEL_RUNS = [
+MODEL_RUNS = [  # in order of priority: the machine may not finish them all
     ("emodb", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix", EMODB_FOLDS),
-    ("emodb", "speecheq_stats", STATS, "speecheq_stats", EMODB_FOLDS),
-    ("emodb_ravdess", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix",
-     [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]),
     ("ravdess", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix", RAVDESS_FOLDS),
-    ("emodb_ravdess", "speecheq_stats", Q.deep_merge(Q.deep_merge(STATS, GENDER_FIX), NO_INTENSITY),
-     "speecheq_stats_gfix_nointensity",
-     [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]),
+    ("emodb_ravdess", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix", JOINT_FOLDS),
     ("emodb", "baseline", {}, "baseline", EMODB_FOLDS),
     ("ravdess", "baseline", {}, "baseline", RAVDESS_FOLDS),
-    ("emodb_ravdess", "baseline", {}, "baseline",
-     [f"emodb:{f}" for f in EMODB_FOLDS] + [f"ravdess:{f}" for f in RAVDESS_FOLDS]),
+    ("emodb_ravdess", "baseline", {}, "baseline", JOINT_FOLDS),
+    ("emodb_ravdess", "speecheq_stats", Q.deep_merge(Q.deep_merge(STATS, GENDER_FIX), NO_INTENSITY),
+     "speecheq_stats_gfix_nointensity", JOINT_FOLDS),
+    ("emodb", "speecheq_stats", STATS, "speecheq_stats", EMODB_FOLDS),
 ]
 
 
