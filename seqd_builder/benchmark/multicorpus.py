@@ -155,11 +155,7 @@ def load_datasets(task, sources):
 
     from .data import load_dataset_folder
 
-    if isinstance(sources, Mapping):
-        extra = sorted(set(sources) - set(task.corpus_list))
-        if extra:
-            raise UnknownLabelError("--data corpus", extra[0], task.corpus_list,
-                                    hint=f"task {task.name!r} reads {', '.join(task.corpus_list)}")
+    # folders of corpora the task does not read are not opened (one --data list serves a whole matrix)
     parts = []
     for c in task.corpus_list:
         folder = folder_of(sources, c, task)

@@ -52,8 +52,10 @@ CORPORA = ("emodb", "ravdess")
 
 def peer_on(task, sources) -> dict:
     """The pooled-Whisper LR peer on ``task`` (single, joint or a cross cell), schema-valid."""
-    data = load_task_data(task, sources)
     out = RESULTS / f"{task.name}__peer-whisper-pooled-lr.json"
+    if out.is_file():
+        return json.loads(out.read_text(encoding="utf-8"))
+    data = load_task_data(task, sources)
     res = Q.run_peer("whisper-pooled-lr", data, out)
     if task.multi:
         protocol, folds = data.folds()
