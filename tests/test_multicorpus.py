@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from seqd_builder.benchmark import metrics as M
 from seqd_builder.benchmark.data import load_task_data
 from seqd_builder.benchmark.matrix import TRACK2_CLASSES, cell_task, shared_classes
 from seqd_builder.benchmark.multicorpus import (check_disjoint, missing_classes, multi_corpus_block,
@@ -176,12 +177,13 @@ def _fake_run(task, data):
         cm = np.bincount(truth * k + pred, minlength=k * k).reshape(k, k)
         ua = float(np.mean([cm[c, c] / cm[c].sum() for c in range(k) if cm[c].sum()]))
         folds_json.append({"fold": f.name, "corpus": data.corpus[int(f.test[0])], "n_test": int(len(f.test)),
-                           "metrics": {"ua": ua, "wa": float((truth == pred).mean())},
+                           "metrics": {"ua": ua, "wa": float((truth == pred).mean()),
+                                       "macro_f1": float(M.classification_metrics(truth, pred, k)["macro_f1"])},
                            "labels": list(task.classes), "confusion": cm.tolist()})
         scores.append(FoldScores(name=f.name, category_truth=truth, category_pred=pred, n_classes=k))
     metrics, multi = multi_corpus_block(task, protocol, folds_json, scores, {"resamples": 200, "seed": 0})
     result = {"schema_version": 1, "task": task.name, "model": "fake", "upstream": {"name": "x", "frozen": True},
-              "config": {}, "config_hash": "sha256:" + "0" * 64, "code_version": "0", "seeds": [0],
+              "config": {"model": "fake"}, "config_hash": "sha256:" + "0" * 64, "code_version": "0", "seeds": [0],
               "protocol": {"name": protocol.name, "n_folds": len(folds), "averaging": "x"},
               "primary_metric": "ua", "metrics": metrics, "folds": folds_json, "runtime_s": 1.0,
               "hardware": {"device": "cpu"}, "date": "2026-01-01T00:00:00+00:00", **multi}
@@ -240,3 +242,20 @@ def test_speecheq_gender_head_reads_the_emotion_input_with_balanced_weights():
     assert m.gender_weight.tolist() == pytest.approx([4 / 6, 2.0])
     out = m(torch.randn(2, 1, 20, 8), torch.tensor([20, 12]))
     assert out["gender"].shape == (2, 2)
+
+
+def test_leaderboard_shows_per_corpus_columns(joint, tmp_path):
+    from seqd_builder.leaderboard.site import render_site
+    from seqd_builder.leaderboard.store import submit
+
+    res = _fake_run(joint.task, joint)
+    res["code_version"] = "0.1.0"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(res), encoding="utf-8")
+    subs = tmp_path / "subs"
+    submit(path, subs)
+    render_site(subs, tmp_path / "site", tasks=["emodb_ravdess"])
+    html = (tmp_path / "site" / "emodb_ravdess.html").read_text(encoding="utf-8")
+    assert "UA emodb" in html and "UA ravdess" in html
+    emodb = res["corpora"]["emodb"]["metrics"]["ua"]["mean"]
+    assert f"{100 * emodb:.1f}" in html
