@@ -311,3 +311,25 @@ def multi_corpus_block(task, protocol, folds_json, scores, bootstrap) -> tuple[d
     if task.test_ids:
         info["test_sets"] = {c: str(v) for c, v in task.test_ids.items()}
     return headline, {"corpora": blocks, "multi_corpus": info}
+
+
+def corpus_run(run, corpus: str):
+    """The part of a multi-corpus run (a :class:`~.compare.Run`) that tests ``corpus``, named as the
+    single-corpus run names it (folds ``emodb:03`` → ``03``, task the corpus's own), so that
+    ``seqd bench compare --corpus`` pairs a joint run with the single-corpus run on the same utterances."""
+    from dataclasses import replace
+
+    from ..errors import SubmissionError
+
+    res = run.results
+    if "corpora" not in res:
+        return run
+    if corpus not in res["corpora"]:
+        raise SubmissionError(f"{run.path} tests no {corpus!r}", [f"it tests {sorted(res['corpora'])}"])
+    folds = [f["fold"] for f in res["folds"] if f.get("corpus") == corpus]
+    prefix = f"{corpus}:"
+    strip = {f: f[len(prefix):] if f.startswith(prefix) else f for f in folds}
+    preds = run.predictions[run.predictions["fold"].isin(folds)].copy()
+    preds["fold"] = preds["fold"].map(strip)
+    return replace(run, task=corpus, folds=tuple(strip[f] for f in folds), predictions=preds,
+                   label=f"{run.label} [{res['task']} on {corpus}]")

@@ -127,13 +127,20 @@ def register(app: typer.Typer) -> None:
                                            help="wa, ua, macro_f1, ccc_* (default: the task's primary)"),
                 resamples: int = typer.Option(2000, "--resamples", min=100, help="bootstrap replicates"),
                 seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
-                as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+                as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+                corpus: str = typer.Option(None, "--corpus",
+                                           help="multi-corpus runs: compare only the folds testing this "
+                                                "corpus (pairs a joint run with the single-corpus run)")) -> None:
         from ..benchmark.compare import compare_runs, format_comparison, load_run
 
-        ra = load_run(a)
+        ra, rb = load_run(a), load_run(b)
+        if corpus is not None:
+            from ..benchmark.multicorpus import corpus_run
+
+            ra, rb = corpus_run(ra, corpus), corpus_run(rb, corpus)
         if metric is None:
             metric = ra.results.get("primary_metric", "ua")
-        c = compare_runs(ra, load_run(b), metric=metric, resamples=resamples, seed=seed)
+        c = compare_runs(ra, rb, metric=metric, resamples=resamples, seed=seed)
         typer.echo(json.dumps(c.to_dict(), indent=2) if as_json else format_comparison(c))
 
     @bench.command("ensemble", help="Combine runs of one config that differ only in the seed.\n\n"
