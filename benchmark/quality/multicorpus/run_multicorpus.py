@@ -196,17 +196,119 @@ def stage_matrix(sources, models) -> None:
                 print(f"{t.name} {tag}: UA {res['metrics']['ua']['mean']:.4f}", flush=True)
 
 
+# --- report ----------------------------------------------------------------------------------------------
+
+def _run(path: Path, corpus: str | None = None, folds=None):
+    """A compare.Run of ``path`` (its folds on ``corpus`` for a multi-corpus run), restricted to ``folds``."""
+    from dataclasses import replace
+
+    from seqd_builder.benchmark.compare import load_run
+    from seqd_builder.benchmark.multicorpus import corpus_run
+
+    run = load_run(path)
+    if corpus is not None:
+        run = corpus_run(run, corpus)
+    if folds is not None:
+        keep = [f for f in run.folds if f in folds]
+        run = replace(run, folds=tuple(keep), predictions=run.predictions[run.predictions.fold.isin(keep)])
+    return run
+
+
+def _pair(a: Path, b: Path, corpus: str | None = None) -> str:
+    """One paired row: A − B on the folds both runs have (on ``corpus``)."""
+    from seqd_builder.benchmark.compare import compare_runs
+
+    if not a.is_file() or not b.is_file():
+        return f"| {a.stem} | {b.stem} | {corpus or ''} | not run | | |"
+    ra, rb = _run(a, corpus), _run(b, corpus)
+    common = [f for f in ra.folds if f in rb.folds]
+    ra, rb = _run(a, corpus, common), _run(b, corpus, common)
+    ra = type(ra)(**{**ra.__dict__, "task": rb.task})
+    c = compare_runs(ra, rb, metric="ua", resamples=1000)
+    return (f"| {ra.label} | {rb.label} | {corpus or c.task} ({c.n_folds} folds, {c.n_utterances} utt.) | "
+            f"{100 * c.a_value:.1f} / {100 * c.b_value:.1f} | {100 * c.diff:+.1f} "
+            f"[{100 * c.ci95[0]:+.1f}, {100 * c.ci95[1]:+.1f}] | {100 * c.share_a_not_better:.0f}% |")
+
+
+def _cell(path: Path, corpus: str | None = None) -> str:
+    if not path.is_file():
+        return "not run"
+    r = json.loads(path.read_text(encoding="utf-8"))
+    m = (r["corpora"][corpus]["metrics"] if corpus else r["metrics"])["ua"]
+    ci = m.get("ci95")
+    return f"{100 * m['mean']:.1f}" + (f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "")
+
+
+def stage_report() -> str:
+    R = RESULTS
+    peer = "peer-whisper-pooled-lr"
+    lines = ["# Multi-corpus, cross-corpus and auxiliary-head measurements (generated)", "",
+             "Written by `benchmark/quality/multicorpus/run_multicorpus.py --stage report` from the results",
+             "in `results/`. Frozen Whisper-base (CTranslate2 int8, 10 s window), CPU. UA in %, 95% bootstrap",
+             "intervals of the fold mean; paired rows: A − B on the same test utterances (`seqd bench compare`,",
+             "`--corpus` for the folds of a joint run that test one corpus), share of resamples where A is not",
+             "ahead. Every setting was chosen on validation folds only (docs/multicorpus.md).", "",
+             "## Single-corpus vs joint training, per test corpus", "",
+             "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
+    for tag in (peer, "baseline__ct2-whisper-base", "speecheq_stats_gfix__ct2-whisper-base"):
+        for c in CORPORA:
+            lines.append(_pair(R / f"emodb_ravdess__{tag}.json", R / f"{c}__{tag}.json", c))
+    lines += ["", "Joint runs, per test corpus and their unweighted mean:", "",
+              "| run | EmoDB | RAVDESS | mean |", "|---|---|---|---|"]
+    for tag in (peer, "baseline__ct2-whisper-base", "speecheq_stats_gfix__ct2-whisper-base",
+                "speecheq_stats_gfix_nointensity__ct2-whisper-base"):
+        p = R / f"emodb_ravdess__{tag}.json"
+        lines.append(f"| {tag} | {_cell(p, 'emodb') if p.is_file() else 'not run'} | "
+                     f"{_cell(p, 'ravdess') if p.is_file() else 'not run'} | {_cell(p)} |")
+    lines += ["", "## Reference models against the pooled-Whisper peer (same folds)", "",
+              "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
+    for c in CORPORA:
+        lines.append(_pair(R / f"{c}__speecheq_stats_gfix__ct2-whisper-base.json", R / f"{c}__{peer}.json"))
+        lines.append(_pair(R / f"emodb_ravdess__speecheq_stats_gfix__ct2-whisper-base.json",
+                           R / f"{c}__{peer}.json", c))
+    lines += ["", "## SpeechEQ with and without the unified intensity head (joint)", "",
+              "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
+    for c in CORPORA:
+        lines.append(_pair(R / "emodb_ravdess__speecheq_stats_gfix__ct2-whisper-base.json",
+                           R / "emodb_ravdess__speecheq_stats_gfix_nointensity__ct2-whisper-base.json", c))
+    lines += ["", "## Cross-corpus matrix (train ↓, test →)", ""]
+    for title, suffix, tags in (
+            ("6 shared classes (angry, disgust, fear, happy, neutral, sad), all test rows", "",
+             [peer, "baseline__ct2-whisper-base", "speecheq_stats_gfix__ct2-whisper-base"]),
+            ("track-2-style test sets (4 classes, class- and speaker-balanced)", ".track2", [peer])):
+        lines += [f"**{title}**", ""]
+        for tag in tags:
+            lines += [f"{tag}:", "", "| train \\ test | " + " | ".join(CORPORA) + " |", "|---|---|---|"]
+            for a in CORPORA:
+                cells = [_cell(R / f"xc.{a}.{b}{suffix}__{tag}.json") for b in CORPORA]
+                lines.append(f"| {a} | " + " | ".join(cells) + " |")
+            lines.append("")
+    probes = R / "probes.json"
+    lines += ["## Auxiliary heads against linear probes (pooled test predictions of all folds)", "",
+              "| task | target | probe UA | head UA (run) | head folds |", "|---|---|---|---|---|"]
+    if probes.is_file():
+        for pr in json.loads(probes.read_text(encoding="utf-8")):
+            for tag in ("speecheq_stats_gfix", "speecheq_stats"):
+                run = R / f"{pr['task']}__{tag}__ct2-whisper-base.json"
+                h = head_scores(run, pr["target"]) if run.is_file() else None
+                lines.append(f"| {pr['task']} | {pr['target']} | {100 * pr['pooled_ua']:.1f} ({pr['folds']} folds) | "
+                             + (f"{100 * h['pooled_ua']:.1f} ({tag}) | {h['folds']} |" if h else f"not run ({tag}) | |"))
+    text = "\n".join(lines) + "\n"
+    (HERE / "SUMMARY.md").write_text(text, encoding="utf-8")
+    return text
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True, help="NAME=DIR per corpus")
-    ap.add_argument("--stage", action="append", choices=("peers", "probes", "matrix", "models"))
+    ap.add_argument("--stage", action="append", choices=("peers", "probes", "matrix", "models", "report"))
     ap.add_argument("--only", action="append", default=None)
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)
     sources = parse_sources(args.data)
-    stages = args.stage or ["peers", "probes", "matrix", "models"]
+    stages = args.stage or ["peers", "probes", "matrix", "models", "report"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     if "peers" in stages:
         stage_peers(sources)
@@ -217,6 +319,8 @@ def main(argv=None) -> None:
                                ("speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix")])
     if "models" in stages:
         stage_models(sources, args.only)
+    if "report" in stages:
+        print(stage_report())
 
 
 if __name__ == "__main__":
