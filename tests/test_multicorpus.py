@@ -259,3 +259,25 @@ def test_leaderboard_shows_per_corpus_columns(joint, tmp_path):
     assert "UA emodb" in html and "UA ravdess" in html
     emodb = res["corpora"]["emodb"]["metrics"]["ua"]["mean"]
     assert f"{100 * emodb:.1f}" in html
+
+
+def test_corpus_run_pairs_a_joint_run_with_the_single_corpus_run(tmp_path):
+    import pandas as pd
+
+    from seqd_builder.benchmark.compare import Run, compare_runs
+    from seqd_builder.benchmark.multicorpus import corpus_run
+
+    rows = [("emodb:03", "emodb/03a", "angry", "angry"), ("emodb:03", "emodb/03b", "sad", "angry"),
+            ("ravdess:fold1", "ravdess/x", "sad", "sad")]
+    joint = Run(path=tmp_path / "j.json", task="emodb_ravdess", label="joint", folds=("emodb:03", "ravdess:fold1"),
+                predictions=pd.DataFrame(rows, columns=["fold", "id", "truth", "pred"]),
+                results={"task": "emodb_ravdess", "corpora": {"emodb": {}, "ravdess": {}},
+                         "folds": [{"fold": "emodb:03", "corpus": "emodb"},
+                                   {"fold": "ravdess:fold1", "corpus": "ravdess"}]})
+    single = Run(path=tmp_path / "s.json", task="emodb", label="single", folds=("03",),
+                 predictions=pd.DataFrame([("03", "emodb/03a", "angry", "sad"), ("03", "emodb/03b", "sad", "sad")],
+                                          columns=["fold", "id", "truth", "pred"]), results={"task": "emodb"})
+    part = corpus_run(joint, "emodb")
+    assert part.task == "emodb" and part.folds == ("03",) and len(part.predictions) == 2
+    c = compare_runs(part, single, resamples=100)
+    assert c.a_value == pytest.approx(0.5) and c.b_value == pytest.approx(0.5)
