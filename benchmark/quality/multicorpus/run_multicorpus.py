@@ -119,6 +119,18 @@ def stage_peers_norm(sources) -> None:
                 print(f"{CORPUSNORM} {t.name}: UA {res['metrics']['ua']['mean']:.4f}", flush=True)
 
 
+def stage_demo(sources) -> None:
+    """The three-corpus task (EmoDB + RAVDESS + the synthetic demo corpus) for the peer, and the peer on
+    the demo corpus alone, so each test corpus has its single-corpus pair."""
+    for name in ("demo", "emodb_ravdess_demo"):
+        t = load_task(name)
+        if name == "demo":
+            t = type(t)(**{**t.__dict__, "classes": load_task("emodb_ravdess_demo").classes, "name": "demo9"})
+        res = peer_on(t, sources if t.multi else sources["demo"])
+        per = {c: round(v["metrics"]["ua"]["mean"], 4) for c, v in res.get("corpora", {}).items()}
+        print(f"peer {t.name}: UA {res['metrics']['ua']['mean']:.4f} {per}", flush=True)
+
+
 def probe(task_name: str, target: str, sources) -> dict:
     """A linear probe of an auxiliary target on pooled Whisper mean+std, under the task's folds."""
     from sklearn.metrics import balanced_accuracy_score
@@ -141,10 +153,18 @@ def probe(task_name: str, target: str, sources) -> dict:
         p = Q.make_classifier("lr", best).fit(X[fit], y[fit]).predict(X[te])
         truth.append(y[te])
         pred.append(p)
-        per_fold.append(float((p == y[te]).mean()))
+        per_fold.append((f.name, y[te].tolist(), p.tolist()))
     t, p = np.concatenate(truth), np.concatenate(pred)
     return {"task": task_name, "target": target, "pooled_ua": float(balanced_accuracy_score(t, p)),
-            "fold_accuracy_mean": float(np.mean(per_fold)), "folds": len(per_fold)}
+            "folds": len(per_fold), "per_fold": per_fold}
+
+
+def probe_on(pr: dict, folds) -> float:
+    """The probe's pooled UA over ``folds`` only (the folds a head ran on)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    keep = [(t, p) for name, t, p in pr["per_fold"] if name in set(folds)]
+    return float(balanced_accuracy_score(sum((t for t, _ in keep), []), sum((p for _, p in keep), [])))
 
 
 def head_scores(run: Path, target: str) -> dict | None:
@@ -155,15 +175,16 @@ def head_scores(run: Path, target: str) -> dict | None:
     files = sorted(run.with_suffix("").glob("folds/*/predictions.csv"))
     if not files:
         return None
-    df = pd.concat([pd.read_csv(f) for f in files])
+    df = pd.concat([pd.read_csv(f, dtype={"fold": str}) for f in files])
     col_t, col_p = (("truth_gender", "pred_gender") if target == "gender"
                     else ("truth_intensity_level", "pred_intensity_level"))
     if col_t not in df:
         return None
     df = df[df[col_t].notna()]
-    acc = df.groupby("fold").apply(lambda g: float((g[col_t].astype(str) == g[col_p].astype(str)).mean()))
-    return {"pooled_ua": float(balanced_accuracy_score(df[col_t].astype(str), df[col_p].astype(str))),
-            "fold_accuracy_mean": float(acc.mean()), "folds": int(len(acc))}
+    t, p = df[col_t].astype(str), df[col_p].astype(str)
+    if target == "intensity":  # the runner writes 1-based levels; compare as numbers
+        t, p = df[col_t].astype(float).astype(int).astype(str), df[col_p].astype(float).astype(int).astype(str)
+    return {"pooled_ua": float(balanced_accuracy_score(t, p)), "folds": sorted(df["fold"].astype(str).unique())}
 
 
 def stage_probes(sources) -> None:
@@ -324,14 +345,21 @@ def stage_report() -> str:
             lines.append("")
     probes = R / "probes.json"
     lines += ["## Auxiliary heads against linear probes (pooled test predictions of all folds)", "",
-              "| task | target | probe UA | head UA (run) | head folds |", "|---|---|---|---|---|"]
+              "| task | target | probe, all folds | head (run) | probe, the head's folds | head − probe | folds |",
+              "|---|---|---|---|---|---|---|"]
     if probes.is_file():
         for pr in json.loads(probes.read_text(encoding="utf-8")):
             for tag in ("speecheq_stats_gfix", "speecheq_stats"):
                 run = R / f"{pr['task']}__{tag}__ct2-whisper-base.json"
-                h = head_scores(run, pr["target"]) if run.is_file() else None
-                lines.append(f"| {pr['task']} | {pr['target']} | {100 * pr['pooled_ua']:.1f} ({pr['folds']} folds) | "
-                             + (f"{100 * h['pooled_ua']:.1f} ({tag}) | {h['folds']} |" if h else f"not run ({tag}) | |"))
+                h = head_scores(run, pr["target"])  # finished folds, also of a run still going
+                if h is None:
+                    lines.append(f"| {pr['task']} | {pr['target']} | {100 * pr['pooled_ua']:.1f} | not run ({tag}) "
+                                 f"| | | |")
+                    continue
+                pf = probe_on(pr, h["folds"])
+                lines.append(f"| {pr['task']} | {pr['target']} | {100 * pr['pooled_ua']:.1f} | "
+                             f"{100 * h['pooled_ua']:.1f} ({tag}) | {100 * pf:.1f} | "
+                             f"{100 * (h['pooled_ua'] - pf):+.1f} | {', '.join(h['folds'])} |")
     text = "\n".join(lines) + "\n"
     (HERE / "SUMMARY.md").write_text(text, encoding="utf-8")
     return text
@@ -340,7 +368,7 @@ def stage_report() -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True, help="NAME=DIR per corpus")
-    ap.add_argument("--stage", action="append", choices=("peers", "peers_norm", "probes", "matrix", "models", "report"))
+    ap.add_argument("--stage", action="append", choices=("peers", "peers_norm", "demo", "probes", "matrix", "models", "report"))
     ap.add_argument("--only", action="append", default=None)
     args = ap.parse_args(argv)
     import torch
@@ -353,6 +381,8 @@ def main(argv=None) -> None:
         stage_peers(sources)
     if "peers_norm" in stages:
         stage_peers_norm(sources)
+    if "demo" in stages:
+        stage_demo(sources)
     if "probes" in stages:
         stage_probes(sources)
     if "matrix" in stages:
