@@ -254,7 +254,17 @@ def test_leaderboard_shows_per_corpus_columns(joint, tmp_path):
     path.write_text(json.dumps(res), encoding="utf-8")
     subs = tmp_path / "subs"
     submit(path, subs)
+    evil = "<img src=x onerror=alert(1)>"
+    filed = tmp_path / "matrices" / "whisper-peer"
+    filed.mkdir(parents=True)
+    (filed / "matrix.json").write_text(json.dumps({
+        "corpora": ["emodb", evil], "classes": ["angry"], "model": evil, "upstream": "u", "primary_metric": "ua",
+        "cells": [{"train": "emodb", "test": evil, "mean": 0.3, "ci95": None}]}), encoding="utf-8")
     render_site(subs, tmp_path / "site", tasks=["emodb_ravdess"])
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="matrix-whisper-peer.html"' in index and "<img" not in index
+    page = (tmp_path / "site" / "matrix-whisper-peer.html").read_text(encoding="utf-8")
+    assert "<img" not in page and "&lt;img src=x" in page and "30.0" in page
     html = (tmp_path / "site" / "emodb_ravdess.html").read_text(encoding="utf-8")
     assert "UA emodb" in html and "UA ravdess" in html
     emodb = res["corpora"]["emodb"]["metrics"]["ua"]["mean"]

@@ -72,3 +72,23 @@ def render_matrix(source: str | Path | dict, out: str | Path) -> Path:
     out = Path(out)
     write_atomic(out, html)
     return out
+
+
+def render_matrices(folder: Path, out_dir: Path, written: list[str]) -> list[dict]:
+    """Render every ``<folder>/<name>/matrix.json`` to ``<out_dir>/matrix-<name>.html``; returns index links.
+
+    ``leaderboard/matrices/<name>/`` holds a filed matrix (its summary and cell results), beside
+    ``leaderboard/submissions/``.
+    """
+    from .submission import slug
+
+    links = []
+    for path in sorted(Path(folder).glob("*/matrix.json")) if Path(folder).is_dir() else []:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        rel = f"matrix-{slug(path.parent.name)}.html"
+        render_matrix(summary, out_dir / rel)
+        written.append(rel)
+        links.append({"href": rel, "title": f"{summary.get('model', '')} on {summary.get('upstream', '')}: "
+                                            f"{' × '.join(map(str, summary.get('corpora', [])))}"
+                                            + (f" ({summary['test_set']})" if summary.get("test_set") else "")})
+    return links
