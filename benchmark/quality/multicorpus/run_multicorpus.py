@@ -374,10 +374,41 @@ def stage_report() -> str:
     return text
 
 
+def stage_file_matrices() -> None:
+    """matrix.json of each measured matrix, filed under leaderboard/matrices/ for the site's matrix pages."""
+    from seqd_builder.benchmark.matrix import cell_summary
+
+    classes = shared_classes(CORPORA)
+    for tag, suffix, cls, test_set in [
+            ("peer-whisper-pooled-lr", "", classes, None),
+            ("peer-whisper-pooled-lr", ".track2", TRACK2_CLASSES, "track2"),
+            ("peer-" + CORPUSNORM, "", classes, None),
+            ("peer-" + CORPUSNORM, ".track2", TRACK2_CLASSES, "track2"),
+            ("baseline__ct2-whisper-base", "", classes, None),
+            ("speecheq_stats_gfix__ct2-whisper-base", "", classes, None)]:
+        cells = []
+        for a in CORPORA:
+            for b in CORPORA:
+                f = RESULTS / f"xc.{a}.{b}{suffix}__{tag}.json"
+                if f.is_file():
+                    cells.append(cell_summary(a, b, json.loads(f.read_text(encoding="utf-8")),
+                                              str(f.relative_to(REPO))))
+        if not cells:
+            continue
+        name = (tag.split("__")[0] + suffix).replace(".", "-")
+        summary = {"corpora": list(CORPORA), "classes": list(cls), "model": cells[0]["model"],
+                   "upstream": cells[0]["upstream"], "test_set": test_set, "primary_metric": "ua",
+                   "cells": cells}
+        out = REPO / "leaderboard" / "matrices" / f"whisper-base-{name}" / "matrix.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"filed {out.relative_to(REPO)} ({len(cells)} cells)")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True, help="NAME=DIR per corpus")
-    ap.add_argument("--stage", action="append", choices=("peers", "peers_norm", "demo", "probes", "matrix", "models", "report"))
+    ap.add_argument("--stage", action="append", choices=("peers", "peers_norm", "demo", "probes", "matrix", "models", "report", "file"))
     ap.add_argument("--only", action="append", default=None)
     args = ap.parse_args(argv)
     import torch
@@ -401,6 +432,8 @@ def main(argv=None) -> None:
         stage_models(sources, args.only)
     if "report" in stages:
         print(stage_report())
+    if "file" in stages:
+        stage_file_matrices()
 
 
 if __name__ == "__main__":
