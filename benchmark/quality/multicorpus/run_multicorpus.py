@@ -291,7 +291,8 @@ def _pair(a: Path, b: Path, corpus: str | None = None) -> str:
     ra, rb = _run(a, corpus, common), _run(b, corpus, common)
     ra = type(ra)(**{**ra.__dict__, "task": rb.task})
     c = compare_runs(ra, rb, metric="ua", resamples=1000)
-    return (f"| {ra.label} | {rb.label} | {corpus or c.task} ({c.n_folds} folds, {c.n_utterances} utt.) | "
+    name = (lambda p: p.stem.replace("__ct2-whisper-base", "").replace("__", " / "))
+    return (f"| {name(a)} | {name(b)} | {corpus or c.task} ({c.n_folds} folds, {c.n_utterances} utt.) | "
             f"{100 * c.a_value:.1f} / {100 * c.b_value:.1f} | {100 * c.diff:+.1f} "
             f"[{100 * c.ci95[0]:+.1f}, {100 * c.ci95[1]:+.1f}] | {100 * c.share_a_not_better:.0f}% |")
 
