@@ -317,22 +317,23 @@ def stage_report() -> str:
              "ahead. Every setting was chosen on validation folds only (docs/multicorpus.md).", "",
              "## Single-corpus vs joint training, per test corpus", "",
              "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
-    for tag in (peer, "baseline__ct2-whisper-base", "speecheq_stats_gfix__ct2-whisper-base"):
+    for tag in (peer, "baseline__ct2-whisper-base", "speecheq_stats_gfix__ct2-whisper-base",
+                "speecheq_stats_gfix_e24__ct2-whisper-base"):
         for c in CORPORA:
             lines.append(_pair(R / f"emodb_ravdess__{tag}.json", R / f"{c}__{tag}.json", c))
     lines += ["", "Joint runs, per test corpus and their unweighted mean:", "",
               "| run | EmoDB | RAVDESS | mean |", "|---|---|---|---|"]
     for tag in (peer, "baseline__ct2-whisper-base", "speecheq_stats_gfix__ct2-whisper-base",
-                "speecheq_stats_gfix_nointensity__ct2-whisper-base"):
+                "speecheq_stats_gfix_nointensity__ct2-whisper-base", "speecheq_stats_gfix_e24__ct2-whisper-base"):
         p = R / f"emodb_ravdess__{tag}.json"
         lines.append(f"| {tag} | {_cell(p, 'emodb') if p.is_file() else 'not run'} | "
                      f"{_cell(p, 'ravdess') if p.is_file() else 'not run'} | {_cell(p)} |")
     lines += ["", "## Reference models against the pooled-Whisper peer (same folds)", "",
               "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
     for c in CORPORA:
-        lines.append(_pair(R / f"{c}__speecheq_stats_gfix__ct2-whisper-base.json", R / f"{c}__{peer}.json"))
-        lines.append(_pair(R / f"emodb_ravdess__speecheq_stats_gfix__ct2-whisper-base.json",
-                           R / f"{c}__{peer}.json", c))
+        for tag in ("speecheq_stats_gfix", "speecheq_stats_gfix_e24", "baseline"):
+            lines.append(_pair(R / f"{c}__{tag}__ct2-whisper-base.json", R / f"{c}__{peer}.json"))
+            lines.append(_pair(R / f"emodb_ravdess__{tag}__ct2-whisper-base.json", R / f"{c}__{peer}.json", c))
     lines += ["", "## SpeechEQ with and without the unified intensity head (joint)", "",
               "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
     for c in CORPORA:
@@ -359,7 +360,7 @@ def stage_report() -> str:
               "|---|---|---|---|---|---|---|"]
     if probes.is_file():
         for pr in json.loads(probes.read_text(encoding="utf-8")):
-            for tag in ("speecheq_stats_gfix", "speecheq_stats"):
+            for tag in ("speecheq_stats_gfix", "speecheq_stats_gfix_e24", "speecheq_stats"):
                 run = R / f"{pr['task']}__{tag}__ct2-whisper-base.json"
                 h = head_scores(run, pr["target"])  # finished folds, also of a run still going
                 if h is None:
