@@ -136,7 +136,7 @@ def probe(task_name: str, target: str, sources) -> dict:
     from sklearn.metrics import balanced_accuracy_score
 
     task = load_task(task_name)
-    data = load_task_data(task, sources[task.corpus])
+    data = load_task_data(task, sources if task.multi else sources[task.corpus])
     X = np.nan_to_num(Q.whisper_pooled(data).astype(np.float64))
     y = getattr(data, target)
     _, folds = data.folds()
@@ -167,7 +167,7 @@ def probe_on(pr: dict, folds) -> float:
     return float(balanced_accuracy_score(sum((t for t, _ in keep), []), sum((p for _, p in keep), [])))
 
 
-def head_scores(run: Path, target: str) -> dict | None:
+def head_scores(run: Path, target: str, fold: str | None = None) -> dict | None:
     """Pooled UA of a run's auxiliary head from its predictions.csv files."""
     import pandas as pd
     from sklearn.metrics import balanced_accuracy_score
@@ -181,6 +181,8 @@ def head_scores(run: Path, target: str) -> dict | None:
     if col_t not in df:
         return None
     df = df[df[col_t].notna()]
+    if fold is not None:
+        df = df[df["fold"] == fold]
     t, p = df[col_t].astype(str), df[col_p].astype(str)
     if target == "intensity":  # the runner writes 1-based levels; compare as numbers
         t, p = df[col_t].astype(float).astype(int).astype(str), df[col_p].astype(float).astype(int).astype(str)
@@ -190,6 +192,8 @@ def head_scores(run: Path, target: str) -> dict | None:
 def stage_probes(sources) -> None:
     out = [probe("emodb", "gender", sources), probe("ravdess", "gender", sources),
            probe("ravdess", "intensity", sources)]
+    if "demo" in sources:  # the unified intensity scale across RAVDESS and the demo corpus
+        out.append(probe("emodb_ravdess_demo", "intensity", sources))
     (RESULTS / "probes.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
     for r in out:
         print(f"probe {r['task']} {r['target']}: pooled UA {r['pooled_ua']:.4f}", flush=True)
@@ -222,6 +226,10 @@ MODEL_RUNS = [  # in order of priority: the machine may not finish them all
     # up to 24 epochs (patience 8, at least 12)
     ("emodb_ravdess", "speecheq_stats", Q.deep_merge(STATS24, GENDER_FIX), "speecheq_stats_gfix_e24", JOINT_FOLDS),
     ("emodb", "speecheq_stats", Q.deep_merge(STATS24, GENDER_FIX), "speecheq_stats_gfix_e24", EMODB_FOLDS),
+    # the intensity head across corpora on the unified scale: RAVDESS (normal/strong -> medium/high) and
+    # the synthetic demo corpus (1/2/3 -> low/medium/high) train one CORAL head; one fold of each tested
+    ("emodb_ravdess_demo", "speecheq_stats", Q.deep_merge(STATS, GENDER_FIX), "speecheq_stats_gfix",
+     ["ravdess:fold1", "demo:fold1"]),
     ("ravdess", "speecheq_stats", Q.deep_merge(STATS24, GENDER_FIX), "speecheq_stats_gfix_e24", RAVDESS_FOLDS),
 ]
 
@@ -371,6 +379,18 @@ def stage_report() -> str:
                 lines.append(f"| {pr['task']} | {pr['target']} | {100 * pr['pooled_ua']:.1f} | "
                              f"{100 * h['pooled_ua']:.1f} ({tag}) | {100 * pf:.1f} | "
                              f"{100 * (h['pooled_ua'] - pf):+.1f} | {', '.join(h['folds'])} |")
+    if probes.is_file():
+        for pr in json.loads(probes.read_text(encoding="utf-8")):
+            if pr["task"] != "emodb_ravdess_demo":
+                continue
+            h = head_scores(R / "emodb_ravdess_demo__speecheq_stats_gfix__ct2-whisper-base.json", "intensity")
+            lines += ["", "Unified intensity (0 none .. 3 high), one head and one probe trained on RAVDESS + demo:", ""]
+            for fold in (h or {}).get("folds", []):
+                pf = probe_on(pr, [fold])
+                hf = head_scores(R / "emodb_ravdess_demo__speecheq_stats_gfix__ct2-whisper-base.json",
+                                 "intensity", fold)
+                lines.append(f"- {fold}: head {100 * hf['pooled_ua']:.1f}, probe {100 * pf:.1f}, "
+                             f"head − probe {100 * (hf['pooled_ua'] - pf):+.1f}")
     text = "\n".join(lines) + "\n"
     (HERE / "SUMMARY.md").write_text(text, encoding="utf-8")
     return text
