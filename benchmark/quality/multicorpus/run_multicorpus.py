@@ -336,6 +336,11 @@ def stage_report() -> str:
         p = R / f"emodb_ravdess__{tag}.json"
         lines.append(f"| {tag} | {_cell(p, 'emodb') if p.is_file() else 'not run'} | "
                      f"{_cell(p, 'ravdess') if p.is_file() else 'not run'} | {_cell(p)} |")
+    p3 = R / f"emodb_ravdess_demo__{peer}.json"
+    if p3.is_file():
+        lines += ["", f"EmoDB + RAVDESS + demo (synthetic), {peer}: EmoDB {_cell(p3, 'emodb')}, RAVDESS "
+                      f"{_cell(p3, 'ravdess')}, demo {_cell(p3, 'demo')}; demo alone (same 9 classes): "
+                      f"{_cell(R / f'demo9__{peer}.json')}"]
     lines += ["", "## Reference models against the pooled-Whisper peer (same folds)", "",
               "| A | B | test corpus | A / B | A − B [95% CI] | A not ahead |", "|---|---|---|---|---|---|"]
     for c in CORPORA:
