@@ -267,6 +267,8 @@ def test_leaderboard_shows_per_corpus_columns(joint, tmp_path):
     assert "<img" not in page and "&lt;img src=x" in page and "30.0" in page
     html = (tmp_path / "site" / "emodb_ravdess.html").read_text(encoding="utf-8")
     assert "UA emodb" in html and "UA ravdess" in html
+    md = (tmp_path / "site" / "emodb_ravdess.md").read_text(encoding="utf-8")
+    assert "UA emodb |" in md and "UA ravdess |" in md
     emodb = res["corpora"]["emodb"]["metrics"]["ua"]["mean"]
     assert f"{100 * emodb:.1f}" in html
 
