@@ -97,6 +97,9 @@ def load_predictions(run_dir: Path, folds, source: str | Path | None = None) -> 
     tables, missing = [], []
     for fold in folds:
         csv = Path(run_dir) / "folds" / fold / "predictions.csv"
+        if not csv.is_file():  # the runner names fold folders with safe_name (emodb:03 -> emodb_03)
+            csv = Path(run_dir) / "folds" / "".join(c if c.isalnum() or c in "-_." else "_" for c in fold) \
+                / "predictions.csv"
         if not csv.is_file():
             missing.append(str(csv))
             continue

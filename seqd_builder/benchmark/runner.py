@@ -193,7 +193,8 @@ def _run_fold(task, cfg, data, fold, up, features, feats_fn, copies, spec_aug, t
     if train_cfg.clip_test and "vad" in pred:  # as released: test predictions kept on the scale
         pred["vad"] = np.clip(pred["vad"], 0.0, 1.0)
     fold_m, extra = fold_metrics(task, data, pred, fold.test, vocab)
-    result = {"fold": fold.name, "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],
+    result = {"fold": fold.name, **({"corpus": str(data.corpus[int(fold.test[0])])} if task.multi else {}),
+              "test_speakers": sorted({data.speakers[i] for i in fold.test})[:500],
               "n_train": int(len(fit_rows)), "n_test": int(len(fold.test)),
               "epochs": int(epochs), "metrics": fold_m, **extra}
     record = {"fold": result, "best_epoch": outcome.best_epoch,
@@ -226,7 +227,7 @@ def _fold_model(task, cfg, data, fit_rows, up, features, finetune, copies, train
     utterance = (utterance_stats(features[0], fit_rows, mean, std)
                  if finetune is None and model.needs_utterance_stats else None)
     model.fit_setup(TrainStats(mean=mean, std=std, category=data.category[fit_rows],
-                               vad=data.vad[fit_rows], utterance=utterance))
+                               vad=data.vad[fit_rows], utterance=utterance, gender=data.gender[fit_rows]))
     return model, vocab, FeatureDataset(data, fit_rows, features, vocab, copies=copies, seed=train_cfg.seed)
 
 
@@ -259,6 +260,13 @@ def write_predictions(path: Path, task: Task, data: TaskData, fold, pred: dict) 
     if "intensity" in pred:
         table["truth_intensity_level"] = [v + 1 if v >= 0 else None for v in data.intensity[rows]]
         table["pred_intensity_level"] = pred["intensity"] + 1
+    if "gender" in pred:  # scored over the pooled folds too: a LOSO fold holds one gender
+        from ..schema import GENDERS
+
+        table["truth_gender"] = [GENDERS[g] if g >= 0 else None for g in data.gender[rows]]
+        table["pred_gender"] = [GENDERS[g] for g in pred["gender"]]
+    if getattr(data, "corpus", None) is not None and task.multi:
+        table["corpus"] = [data.corpus[i] for i in rows]
     pd.DataFrame(table).to_csv(path, index=False)
 
 
@@ -277,6 +285,10 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
     scores = [FoldScores.from_pooled(f["fold"], r["pooled"], len(task.classes))
               for f, r in zip(folds_json, fold_results)]
     averaged = scoring.summarise(task.metrics, folds_json, scores, b)
+    if task.multi:  # per test corpus, and their unweighted mean as the headline
+        from .multicorpus import multi_corpus_block
+
+        averaged, multi = multi_corpus_block(task, protocol, folds_json, scores, b)
     notes = [f"averaging: {scoring.averaging_text(b['resamples'], b['seed'], b.get('cluster'))}"]
     heads = sorted({h for r in fold_results for h in r.get("active_heads", [])})
     if cfg["model"] == "speecheq":
@@ -298,5 +310,7 @@ def assemble(task, cfg, chash, up, data, protocol, chosen, all_folds, fold_resul
     }
     if submitter:
         result["submitter"] = submitter
+    if task.multi:
+        result.update(multi)
     return result
 

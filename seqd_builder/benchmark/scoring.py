@@ -265,3 +265,31 @@ def summarise(names: Sequence[str], folds_json: Sequence[dict], scores: Sequence
     for name, (lo, hi) in cis.items():
         averaged[name]["ci95"] = [lo, hi]
     return averaged
+
+
+def group_mean_summary(names: Sequence[str], folds_json: Sequence[dict], scores: Sequence[FoldScores],
+                       groups: Sequence[str], bootstrap: dict | None = None) -> dict[str, dict]:
+    """Metrics as the unweighted mean over ``groups`` (test corpora) of each group's fold mean.
+
+    ``std`` is over the group means; the 95% interval resamples test utterances within every fold,
+    averages each group's folds and then the groups, the same replicates as :func:`fold_intervals`.
+    """
+    b = {**DEFAULT_BOOTSTRAP, **(bootstrap or {})}
+    order = list(dict.fromkeys(groups))
+    idx = {g: [k for k, x in enumerate(groups) if x == g] for g in order}
+    per_group = {g: fold_average([folds_json[k]["metrics"] for k in idx[g]]) for g in order}
+    keys = set.intersection(*(set(v) for v in per_group.values())) if per_group else set()
+    out = {}
+    for k in sorted(n for n in keys if n in METRICS):
+        vals = np.array([per_group[g][k]["mean"] for g in order])
+        out[k] = {"mean": float(vals.mean()), "std": float(vals.std())}
+    point = [f["metrics"] for f in folds_json]
+    wanted = [n for n in names if n in out and n in M.CLASSIFICATION and all(n in p for p in point)
+              and all(s.confusion is not None for s in scores)]
+    if wanted and b.get("cluster") is None:
+        rng = np.random.default_rng(int(b["seed"]))
+        reps = [_fold_replicates(s, wanted, rng, int(b["resamples"]), None) for s in scores]
+        for n in wanted:
+            means = [np.mean([reps[k][n] for k in idx[g]], axis=0) for g in order]
+            out[n]["ci95"] = list(_percentile(np.mean(means, axis=0)))
+    return out

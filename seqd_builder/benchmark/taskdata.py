@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, ProtocolError
+from ..errors import ConfigError, ProtocolError, UnknownLabelError
 from ..audio import SAMPLING_RATE, read_mono
 from ..schema import DIMENSIONS, GENDERS, Category
 from .tasks import Task
@@ -84,6 +84,8 @@ class TaskData:
     # whether the row has a consensus category of the corpus's own set (not "no agreement", not
     # "other"): EmoSphere-SER's released label script trains only on such rows (training.train_rows)
     consensus: np.ndarray | None = None
+    # the corpus of each row (several for a multi-corpus task, seqd_builder/benchmark/multicorpus.py)
+    corpus: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -101,6 +103,14 @@ class TaskData:
         from ..corpora import load_card
         from ..corpora.protocols import Protocol
 
+        if self.task.multi:  # composed from each corpus's protocol, checked speaker-disjoint
+            from .multicorpus import compose_folds
+
+            protocol, folds = compose_folds(self)
+            if self.task.n_folds is not None and len(folds) != self.task.n_folds:
+                raise ProtocolError(f"task {self.task.name!r} expects {self.task.n_folds} folds, the "
+                                    f"composed protocol gives {len(folds)}", file=self.task.path)
+            return protocol, folds
         protocol = Protocol.from_card(load_card(self.task.corpus), self.task.protocol)
         # asserts speaker-disjointness; transcripts and ids serve the text-disjoint protocols
         folds = protocol.folds(self.speakers, self.splits, self.texts, self.ids)
@@ -118,9 +128,22 @@ def primary_target(task: Task) -> str:
     return "vad" if task.primary_metric.startswith("ccc") else "category"
 
 
-def load_task_data(task: Task, folder: str | Path) -> TaskData:
-    """Read the dataset folder and keep the rows that carry the task's primary target."""
-    ds = load_dataset_folder(folder, task.corpus)
+def load_task_data(task: Task, folder) -> TaskData:
+    """Read the dataset folder and keep the rows that carry the task's primary target.
+
+    A multi-corpus task reads one folder holding each corpus's config, or ``{corpus: folder}``.
+    """
+    if task.multi:
+        from .multicorpus import load_datasets, parse_sources
+
+        ds = load_datasets(task, folder if isinstance(folder, dict) else parse_sources(folder))
+    else:
+        if isinstance(folder, dict):
+            if set(folder) != {task.corpus}:
+                raise ConfigError(f"task {task.name!r} reads one corpus ({task.corpus}); --data names "
+                                  f"{sorted(folder)}", hint="give --data DIR")
+            folder = folder[task.corpus]
+        ds = load_dataset_folder(folder, task.corpus)
     cols = set(ds.column_names)
     cache: dict[str, list] = {}
 
@@ -146,16 +169,29 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
                                f"({task.corpus}) and its labels")
     corpus_col = get("corpus")
     corpus = {corpus_col[i] for i in rows[:50]}
-    if corpus and corpus != {task.corpus} and not task.synthetic:
+    if corpus and not corpus <= set(task.corpus_list) and not task.synthetic:
         raise ConfigError(f"dataset {folder} holds corpus {sorted(corpus)}, task {task.name!r} is on "
                           f"{task.corpus!r}")
     gender_names = ds.features["gender"].names if "gender" in cols else list(GENDERS)
     gender = np.array([IGNORE if g is None else GENDERS.index(gender_names[g]) for g in get("gender")],
                       dtype=np.int64)
-    levels = np.array([IGNORE if v is None else int(v) - 1 for v in get("intensity_level")],
-                      dtype=np.int64)
+    if task.intensity_scale == "unified":  # 0 none .. 3 high, from each corpus's card
+        levels = unified_levels(task, corpus_col, get("intensity_level"),
+                                [cat_names[c] if c is not None else None for c in raw_cat])
+    else:
+        levels = np.array([IGNORE if v is None else int(v) - 1 for v in get("intensity_level")],
+                          dtype=np.int64)
+        if "intensity" in task.targets and task.multi:
+            native = {corpus_col[i] for i in np.flatnonzero(levels >= 0)}
+            if len(native) > 1:
+                raise ConfigError(f"task {task.name!r} trains intensity on {sorted(native)}, whose native "
+                                  f"scales differ", file=task.path, hint="set intensity_scale: unified")
     phones = [list(p or []) for p in get("phones")]
     n_int = int(levels.max()) + 1 if (levels >= 0).any() else 0
+    if task.intensity_scale == "unified" and n_int:
+        from ..schema.scales import UNIFIED_LEVELS
+
+        n_int = len(UNIFIED_LEVELS)
     consensus = np.array([c is not None and cat_names[c] != Category.OTHER for c in raw_cat], dtype=bool)
     sel = rows.tolist()
     ids, speakers, splits = get("id"), get("speaker"), get("split")
@@ -163,9 +199,31 @@ def load_task_data(task: Task, folder: str | Path) -> TaskData:
                     speakers=[speakers[i] or "unknown" for i in sel],
                     splits=[splits[i] or "train" for i in sel], category=cls_idx[rows],
                     intensity=levels[rows], gender=gender[rows], vad=vad[rows],
-                    phones=[phones[i] for i in sel], n_intensity=n_int, folder=Path(folder),
+                    phones=[phones[i] for i in sel], n_intensity=n_int,
+                    folder=None if isinstance(folder, dict) else Path(folder),
                     texts=[get("text")[i] for i in sel],
-                    consensus=consensus[rows])
+                    consensus=consensus[rows], corpus=[corpus_col[i] or task.corpus for i in sel])
+
+
+def unified_levels(task: Task, corpora: list, native: list, categories: list) -> np.ndarray:
+    """Each row's level on the unified intensity scale (IntensityScale.unified_level of its card),
+    -1 where the card declares no map or the row has no level (unspecified stays unspecified)."""
+    from ..corpora import load_card
+
+    scales = {}
+    out = np.full(len(native), IGNORE, dtype=np.int64)
+    for i, (c, lv, cat) in enumerate(zip(corpora, native, categories)):
+        c = c or task.corpus
+        if c not in scales:
+            try:
+                scales[c] = load_card(c).intensity
+            except UnknownLabelError:  # a corpus without a card (synthetic test data) has no map
+                scales[c] = None
+        scale = scales[c]
+        if scale is not None and scale.unified is not None:
+            u = scale.unified_level(lv, cat)
+            out[i] = IGNORE if u is None else u
+    return out
 
 
 # --- waveforms as the published recipes prepare them ------------------------------------------------

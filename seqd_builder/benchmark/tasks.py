@@ -21,6 +21,7 @@ from ..yamlfile import read_mapping
 from .metrics import METRICS as REGISTRY, task_metrics
 
 TARGETS = ("category", "intensity", "vad", "phones", "gender")
+INTENSITY_SCALES = ("native", "unified")
 METRICS = task_metrics()  # derived from the metric registry
 
 
@@ -41,6 +42,18 @@ class Task:
     synthetic: bool = False
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # several corpora (multi-corpus and cross-corpus tasks, seqd_builder/benchmark/multicorpus.py):
+    # ``corpora`` the corpora whose rows the task reads, ``protocols`` each one's card protocol
+    # (default: ``protocol``), ``train_on`` / ``test_on`` the corpora that train and that are tested
+    # (default: all), ``test_ids`` an id-list file per test corpus (EmoBox track-2 style test sets)
+    corpora: tuple[str, ...] = ()
+    protocols: dict[str, str] = field(default_factory=dict)
+    train_on: tuple[str, ...] = ()
+    test_on: tuple[str, ...] = ()
+    test_ids: dict[str, str] = field(default_factory=dict)
+    # the scale the intensity target is read on: "native" (the card's own levels, intensity_level) or
+    # "unified" (the cards' map onto 0 none .. 3 high, schema/scales.py), so corpora train together
+    intensity_scale: str = "native"
 
     def __post_init__(self):
         where = self.path or self.name
@@ -68,6 +81,21 @@ class Task:
                 raise UnknownLabelError("class", c, CATEGORIES, file=where)
         if "category" in self.targets and not self.classes:
             raise ConfigError("a category task must list its classes", file=where)
+        if self.intensity_scale not in INTENSITY_SCALES:
+            raise UnknownLabelError("intensity_scale", self.intensity_scale, INTENSITY_SCALES, file=where)
+        if self.corpora:
+            from .multicorpus import check_task
+
+            check_task(self)
+
+    @property
+    def corpus_list(self) -> tuple[str, ...]:
+        """The corpora of the task: ``corpora`` of a multi-corpus task, else ``(corpus,)``."""
+        return tuple(self.corpora) or (self.corpus,)
+
+    @property
+    def multi(self) -> bool:
+        return bool(self.corpora)
 
     def class_of(self, category: str | None) -> str | None:
         """The task class of a unified category, or None when the task leaves it out."""
@@ -97,6 +125,10 @@ def load_task(name_or_path: str | Path) -> Task:
     labels = data.pop("labels", {}) or {}
     if not isinstance(labels, dict):
         raise ConfigError(f"labels must be a mapping with classes and map, got {labels!r}", file=path)
+    if data.get("corpora") and "corpus" not in data:  # a multi-corpus task is named by its corpora
+        data["corpus"] = "+".join(data["corpora"])
+    if isinstance(data.get("protocol"), dict):  # one protocol per corpus
+        data["protocols"], data["protocol"] = dict(data["protocol"]), "composed"
     missing = [k for k in ("name", "title", "corpus", "protocol", "targets", "primary_metric", "metrics")
                if k not in data]
     if missing:

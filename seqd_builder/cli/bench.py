@@ -24,7 +24,10 @@ def register(app: typer.Typer) -> None:
                                "--upstream fbank --out results/emodb-speecheq.json")
     def run(task: str = typer.Argument(..., help="task name (`seqd bench list`) or a task YAML path"),
             model: str = typer.Option(..., "--model", "-m", help="model config or registered model name"),
-            data: Path = typer.Option(..., "--data", "-d", help="built dataset folder of the task's corpus"),
+            data: list[str] = typer.Option(..., "--data", "-d",
+                                           help="built dataset folder of the task's corpus; a multi-corpus "
+                                                "task: one folder with each corpus's config, or NAME=DIR "
+                                                "per corpus (repeatable)"),
             upstream: str = typer.Option(None, "--upstream", "-u",
                                          help="front-end spec (default: the model config's, fbank)"),
             out: Path = typer.Option(Path("results.json"), "--out", "-o", help="results.json to write"),
@@ -40,8 +43,10 @@ def register(app: typer.Typer) -> None:
                                              "busy machine")) -> None:
         import torch
 
+        from ..benchmark.multicorpus import parse_sources
         from ..benchmark.runner import run_task
 
+        data = parse_sources(data)
         if threads:
             torch.set_num_threads(threads)
         typer.echo(f"torch CPU threads: {torch.get_num_threads()}"
@@ -74,6 +79,46 @@ def register(app: typer.Typer) -> None:
                               batch_size=batch_size)
         typer.echo(report.summary())
 
+    @bench.command("matrix", help="Cross-corpus matrix: train on each corpus, test on each (diagonal: the "
+                                  "in-corpus protocol); one results file per cell and matrix.json.\n\n"
+                                  "Example: seqd bench matrix emodb ravdess --model baseline --upstream "
+                                  "ct2-whisper:base --data emodb=./emodb-hf --data ravdess=./ravdess-hf "
+                                  "--out matrix/ --cache")
+    def matrix(corpora: list[str] = typer.Argument(..., help="corpora (each has a task of its name)"),
+               model: str = typer.Option(..., "--model", "-m", help="model config or registered model name"),
+               data: list[str] = typer.Option(..., "--data", "-d",
+                                              help="NAME=DIR per corpus, or one folder with every config"),
+               upstream: str = typer.Option(None, "--upstream", "-u", help="front-end spec"),
+               out: Path = typer.Option(Path("matrix"), "--out", "-o", help="folder for the cells"),
+               classes: str = typer.Option(None, "--classes",
+                                           help="comma-separated unified classes (default: shared by all)"),
+               test_set: str = typer.Option(None, "--test-set",
+                                            help="committed test id lists to test on (track2: 4 classes, "
+                                                 "class- and speaker-balanced)"),
+               intensity_scale: str = typer.Option("native", "--intensity-scale",
+                                                   help="native or unified (trains intensity across corpora)"),
+               seed: int = typer.Option(None, "--seed", help="training seed (default: the config's)"),
+               epochs: int = typer.Option(None, "--epochs", help="override training.epochs"),
+               cache: bool = typer.Option(False, "--cache/--no-cache", help="cache frozen features on disk"),
+               threads: int = typer.Option(1, "--threads", min=0, help="torch CPU threads (0: torch's default)")) -> None:
+        from ..benchmark.matrix import run_matrix
+        from ..benchmark.multicorpus import parse_sources
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        summary = run_matrix(corpora, model, parse_sources(data), out, upstream=upstream,
+                             classes=[c.strip() for c in classes.split(",")] if classes else None,
+                             test_set=test_set, intensity_scale=intensity_scale,
+                             config_overrides={"training": {"epochs": epochs}} if epochs else None,
+                             upstream_options={"cache": True} if cache else None, seed=seed)
+        for cell in summary["cells"]:
+            ci = cell["ci95"]
+            typer.echo(f"{cell['train']:>12} → {cell['test']:<12} {cell['metric']} = {cell['mean']:.4f}"
+                       + (f" (95% CI {ci[0]:.4f}–{ci[1]:.4f})" if ci else ""))
+        typer.echo(f"→ {out / 'matrix.json'}")
+
     @bench.command("list", help="List tasks and model configs.")
     def list_(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
         from ..benchmark.config import list_model_configs, load_model_config
@@ -104,13 +149,20 @@ def register(app: typer.Typer) -> None:
                                            help="wa, ua, macro_f1, ccc_* (default: the task's primary)"),
                 resamples: int = typer.Option(2000, "--resamples", min=100, help="bootstrap replicates"),
                 seed: int = typer.Option(0, "--seed", help="bootstrap seed"),
-                as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+                as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+                corpus: str = typer.Option(None, "--corpus",
+                                           help="multi-corpus runs: compare only the folds testing this "
+                                                "corpus (pairs a joint run with the single-corpus run)")) -> None:
         from ..benchmark.compare import compare_runs, format_comparison, load_run
 
-        ra = load_run(a)
+        ra, rb = load_run(a), load_run(b)
+        if corpus is not None:
+            from ..benchmark.multicorpus import corpus_run
+
+            ra, rb = corpus_run(ra, corpus), corpus_run(rb, corpus)
         if metric is None:
             metric = ra.results.get("primary_metric", "ua")
-        c = compare_runs(ra, load_run(b), metric=metric, resamples=resamples, seed=seed)
+        c = compare_runs(ra, rb, metric=metric, resamples=resamples, seed=seed)
         typer.echo(json.dumps(c.to_dict(), indent=2) if as_json else format_comparison(c))
 
     @bench.command("ensemble", help="Combine runs of one config that differ only in the seed.\n\n"

@@ -229,6 +229,14 @@ class CorpusCard:
                                  "normalised": "(x - low) / (high - low)"})
             if self.intensity.description:
                 out["intensity"]["description"] = self.intensity.description
+            if self.intensity.unified is not None:  # the shared scale (schema/scales.py UNIFIED_LEVELS)
+                from ..schema.scales import UNIFIED_LEVELS
+
+                name = (lambda v: None if v is None else UNIFIED_LEVELS[v])
+                out["intensity"]["unified"] = {
+                    "levels": {t: name(v) for t, v in self.intensity.unified.items()},
+                    "neutral": name(self.intensity.unified_neutral),
+                    "scale": "0 none, 1 low, 2 medium, 3 high; null = unspecified"}
         if self.vote_intensity is not None:
             v = self.vote_intensity
             out["vote_intensity"] = ({"type": "ordinal", "levels": v.levels} if v.levels else
@@ -270,6 +278,8 @@ def load_card(name_or_path: str | Path) -> CorpusCard:
     for key in ("intensity", "vote_intensity"):  # level tokens are native codes too
         if isinstance(data.get(key), dict) and isinstance(data[key].get("levels"), dict):
             data[key] = {**data[key], "levels": {str(k): v for k, v in data[key]["levels"].items()}}
+        if isinstance(data.get(key), dict) and isinstance(data[key].get("unified"), dict):
+            data[key] = {**data[key], "unified": {str(k): v for k, v in data[key]["unified"].items()}}
     if data.get("citation") is not None:
         data["citation"] = str(data["citation"]).strip()
     return validate_file_record(CorpusCard, {**data, "path": path}, file=path, what="corpus card")

@@ -127,10 +127,13 @@ def render_site(submissions_dir: str | Path, out_dir: str | Path, *,
     written: list[str] = []
     tasks = [_task_page(build_board(load_task(name), boards.get(name, [])), out_dir, written)
              for name in tasks]
+    from .matrix import render_matrices  # the cross-corpus matrices filed beside the submissions
+
+    matrices = render_matrices(Path(submissions_dir).parent / "matrices", out_dir, written)
     shutil.copyfile(template_dir() / "style.css", out_dir / "style.css")
     written.append("style.css")
     index = _write(out_dir, "index.html", html_environment().get_template("index.html.j2").render(
-        {"tasks": tasks, "version": __version__,
+        {"tasks": tasks, "version": __version__, "matrices": matrices,
          "entries": sum(t["entries"] for t in tasks)}), written)
     _write(out_dir, MANIFEST, json.dumps({"files": sorted(written)}, indent=1) + "\n", [])
     return index

@@ -263,6 +263,13 @@ def _task_reasons(data: dict, task: Task) -> list[str]:
             mean = summary.get("mean")
             if _number(mean) and per_fold and all(_number(x) for x in per_fold):
                 avg = sum(per_fold) / len(per_fold)
+                groups = [f.get("corpus") for f in _folds(data)]
+                if isinstance(data.get("corpora"), dict) and all(isinstance(g, str) for g in groups):
+                    # a multi-corpus result: the unweighted mean over test corpora of their fold means
+                    by: dict = {}
+                    for g, x in zip(groups, per_fold):
+                        by.setdefault(g, []).append(x)
+                    avg = sum(sum(v) / len(v) for v in by.values()) / len(by)
                 if abs(avg - mean) > AVERAGE_TOLERANCE:
                     reasons.append(f"at /metrics/{name}/mean: {mean} is not the mean of the folds' "
                                    f"{name} ({avg:.6g}); the averaging rule is: {task.averaging}")

@@ -134,8 +134,16 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
                       # partly recall of the text, and the cell says so
                       "flag": "text overlap" if spec.name == "per" and overlap else "",
                       "best": len(board.rows) > 1 and summary["mean"] == board.best(spec)})
+    # a multi-corpus task: the primary metric per test corpus (results.json "corpora")
+    per_corpus = data.get("corpora") or {}
+    corpus_cells = []
+    for corpus in corpus_columns(board):
+        summary = (per_corpus.get(corpus) or {}).get("metrics", {}).get(board.primary.name)
+        corpus_cells.append({"value": board.primary.format(summary["mean"]) if summary else "–",
+                             "ci": board.primary.format_ci(summary.get("ci95")) if summary else ""})
     hardware = data["hardware"]
     return {
+        "corpus_cells": corpus_cells,
         "rank": row.rank,
         "name": s.name,
         "model": s.model,
@@ -169,6 +177,14 @@ def _row_view(board: Board, row: Row, config_href: str, result_href: str) -> dic
     }
 
 
+def corpus_columns(board: Board) -> list[str]:
+    """The test corpora of a multi-corpus task (one column each), else none."""
+    task = board.task
+    if not getattr(task, "multi", False):
+        return []
+    return list(task.test_on or task.corpus_list)
+
+
 def board_view(board: Board, *, links: dict[str, tuple[str, str]] | None = None,
                plots: list[dict] | None = None) -> dict:
     """Display values of ``board``; ``links`` maps a submission name to (config href, result href)."""
@@ -188,6 +204,7 @@ def board_view(board: Board, *, links: dict[str, tuple[str, str]] | None = None,
         "text_overlap": next((text_overlap_text(r.submission.data["protocol"]["text_overlap"])
                               for r in board.rows
                               if r.submission.data["protocol"].get("text_overlap") is not None), ""),
+        "corpus_columns": [{"name": c, "label": f"{board.primary.label} {c}"} for c in corpus_columns(board)],
         "rows": [_row_view(board, r, *links.get(r.submission.name, ("", ""))) for r in board.rows],
         "plots": plots or [],
     }

@@ -5,6 +5,14 @@ several tokens may share a level); an annotation project declares the names rate
 first (``low, medium, strong``). Both are the same concept, an ordinal scale 1..N or a continuous
 range, so one class holds both, checked on creation: the card maps native values onto the unified
 [0, 1] column with :meth:`map`, the sheet reader turns a rater's cell into a number with :meth:`parse`.
+
+One unified ordinal scale across corpora (:data:`UNIFIED_LEVELS`: 0 none, 1 low, 2 medium, 3 high).
+Level/N of each native scale is not comparable between corpora (RAVDESS "normal" and CREMA-D "MD"
+would both sit near the middle, RAVDESS neutral at 0.5), so a card also declares ``unified``: where
+each native token lands on the shared scale, and ``unified_neutral``: the level of rows whose category
+is neutral (no emotion: ``none``), whatever native level they carry. A row without a native level
+(CREMA-D ``XX``, "unspecified") stays null on the unified scale, never "low": unspecified is not
+weak. The native level is kept in ``intensity_level``; :meth:`unified_level` gives the shared one.
 """
 
 from __future__ import annotations
@@ -13,6 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..errors import ConfigError, UnknownLabelError
+
+#: the unified ordinal intensity scale shared by every corpus (index = level)
+UNIFIED_LEVELS = ("none", "low", "medium", "high")
 
 
 def linear(value: float | None, lo: float, hi: float, what: str, where: str) -> float | None:
@@ -33,6 +44,10 @@ class IntensityScale:
     levels: Mapping[str, int] | None = None
     range: tuple[float, float] | None = None
     description: str = ""
+    # native token -> unified level (a name of UNIFIED_LEVELS or its index); None: not mapped
+    unified: Mapping[str, int | str | None] | None = None
+    # unified level of rows whose category is neutral (default "none" when ``unified`` is declared)
+    unified_neutral: int | str | None = "none"
 
     def __post_init__(self):
         if (self.levels is None) == (self.range is None):
@@ -43,6 +58,25 @@ class IntensityScale:
                 raise ConfigError(f"intensity.levels must use the levels 1..N without gaps, got {values}")
         if self.range is not None and not self.range[1] > self.range[0]:
             raise ConfigError(f"intensity.range must be [low, high], got {self.range!r}")
+        if self.unified is not None:
+            if self.levels is None:
+                raise ConfigError("intensity.unified maps ordinal tokens; this scale is continuous")
+            missing = sorted(set(self.levels) - set(self.unified))
+            extra = sorted(set(self.unified) - set(self.levels))
+            if missing or extra:
+                raise ConfigError(f"intensity.unified must map every native level token exactly: "
+                                  f"missing {missing}, unknown {extra}",
+                                  hint=f"the native tokens are {list(self.levels)}")
+            unified = {str(k): _unified(v, f"intensity.unified.{k}") for k, v in self.unified.items()}
+            by_level: dict[int, set] = {}
+            for token, level in self.levels.items():
+                by_level.setdefault(level, set()).add(unified[str(token)])
+            clash = {lv: sorted(map(str, us)) for lv, us in by_level.items() if len(us) > 1}
+            if clash:
+                raise ConfigError(f"intensity.unified: tokens of one native level map to different unified "
+                                  f"levels {clash}")
+            object.__setattr__(self, "unified", unified)
+        object.__setattr__(self, "unified_neutral", _unified(self.unified_neutral, "intensity.unified_neutral"))
 
     @classmethod
     def from_names(cls, names: Iterable[str], description: str = "") -> IntensityScale:
@@ -77,6 +111,22 @@ class IntensityScale:
             return level / self.n_levels, level
         return linear(float(native), *self.range, "intensity", where), None
 
+    def unified_level(self, level: int | None, category: str | None = None) -> int | None:
+        """The unified level (0 none .. 3 high) of a row with native ``level`` (1..N) and ``category``.
+
+        Neutral rows get ``unified_neutral``; a row without a native level stays None (unspecified).
+        """
+        if self.unified is None:
+            return None
+        if category == "neutral" and self.unified_neutral is not None:
+            return self.unified_neutral
+        if level is None:
+            return None
+        tokens = [t for t, lv in self.levels.items() if lv == int(level)]
+        if not tokens:
+            raise UnknownLabelError("intensity level", level, sorted(set(self.levels.values())))
+        return self.unified[str(tokens[0])]
+
     def parse(self, token: str) -> float:
         """A rater's cell (level name, level number or value) as a number; ValueError names the choices."""
         token = token.strip()
@@ -98,3 +148,16 @@ class IntensityScale:
             raise ValueError(f"intensity {value:g} out of range; valid: [{self.range[0]:g}, "
                              f"{self.range[1]:g}]")
         return value
+
+
+def _unified(value: int | str | None, where: str) -> int | None:
+    """A unified level given by name (``medium``) or index (2); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.isdigit():
+        if value.lower() not in UNIFIED_LEVELS:
+            raise UnknownLabelError("unified intensity level", value, UNIFIED_LEVELS, file=where)
+        return UNIFIED_LEVELS.index(value.lower())
+    if not 0 <= int(value) < len(UNIFIED_LEVELS):
+        raise UnknownLabelError("unified intensity level", value, list(range(len(UNIFIED_LEVELS))), file=where)
+    return int(value)

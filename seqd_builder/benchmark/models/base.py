@@ -47,6 +47,7 @@ class TrainStats:
     # mean and std [2D] over the training rows of each row's frame mean and std of the normalised input
     # (augment.utterance_stats); None when the features are not frozen (fine-tuned upstream)
     utterance: tuple[torch.Tensor, torch.Tensor] | None = None
+    gender: np.ndarray | None = None  # 0/1 or -1 per training row (class weights of a gender head)
 
 
 class BenchModel(nn.Module):

@@ -57,6 +57,14 @@ refit with input statistics gives 71.0 UA on EmoDB, adding ``branch_dropout: 0.5
 ``stats_norm`` (and ``input_stats_dropout`` 0.5) 80.9 (79.8 without auxiliary heads), and on RAVDESS
 69.5 (68.8) against 58.9. The switches are off in the paper's configs and on in ``speecheq_stats``.
 
+``gender_from: emotion`` (default ``encoder``) gives the gender head the emotion heads' input (the
+pooled encoder output beside the standardised input statistics) and ``gender_weights: balanced`` weighs
+its classes by inverse frequency. Why: on EmoDB leave-one-speaker-out with Whisper-base the gender head
+on the encoder alone scored 0.0 on 4 of the 5 male test speakers: the encoder is shaped by the category
+loss (weight 1 against 0.1) and trained on 8-9 speakers, so a weak head fell back on the training
+prior (302 female against 233 male utterances) instead of the voice, while a linear probe on the same
+frame statistics separates the genders (docs/multicorpus.md).
+
 Why the auxiliary switches exist: on RAVDESS (one sentence per actor in the shared subset) the phone
 CTC is learnt in two epochs and, with a small encoder trained for 8 epochs, held the category and
 gender losses flat at chance (19.8 UA over 6 folds). Measured on real audio (``benchmark/quality``),
@@ -133,7 +141,7 @@ class SpeechEQ(BenchModel):
                  label_smoothing: float = 0.0, ctc_from: str = "rnn", ctc_block: int = -1,
                  aux_schedule: dict | None = None, aux_grad_scale: float = 1.0,
                  input_stats: bool = False, input_stats_dropout: float = 0.2, branch_dropout: float = 0.0,
-                 stats_norm: bool = False):
+                 stats_norm: bool = False, gender_from: str = "encoder", gender_weights: str = "none"):
         super().__init__(spec)
         heads = {h: True for h in AUX_HEADS} | dict(heads or {})
         unknown = set(heads) - set(AUX_HEADS)
@@ -161,6 +169,14 @@ class SpeechEQ(BenchModel):
         self.active = tuple(h for h in AUX_HEADS
                             if heads[h] and h in spec.targets and available[h] and self.weights[h] > 0)
         self.class_weights, self.label_smoothing = class_weights, label_smoothing
+        if gender_from not in ("encoder", "emotion"):
+            raise ConfigError(f"gender_from {gender_from!r}; valid: encoder, emotion")
+        if gender_from == "emotion" and not input_stats:
+            raise ConfigError("gender_from: emotion needs input_stats: true (it reads the input statistics)")
+        if gender_weights not in ("none", "balanced"):
+            raise ConfigError(f"gender_weights {gender_weights!r}; valid: none, balanced")
+        self.gender_from, self.gender_weights = gender_from, gender_weights
+        self.register_buffer("gender_weight", torch.ones(2))
         self.register_buffer("cat_weight", torch.ones(len(spec.classes)))
 
         self.proj = nn.Sequential(nn.Linear(spec.dim, hidden), nn.GELU(), nn.Dropout(dropout))
@@ -190,12 +206,15 @@ class SpeechEQ(BenchModel):
         self.category = nn.Linear(emo_dim, len(spec.classes))
         self.intensity = CoralHead(emo_dim, spec.n_intensity) if "intensity" in self.active else None
         self.phones = nn.Linear(hidden, spec.n_phones) if "phones" in self.active else None
-        self.gender = nn.Linear(hidden, 2) if "gender" in self.active else None
+        self.gender = (nn.Linear(emo_dim if gender_from == "emotion" else hidden, 2)
+                       if "gender" in self.active else None)
 
     def fit_setup(self, stats: TrainStats) -> None:
         super().fit_setup(stats)
         if self.class_weights == "balanced":
             self.cat_weight.copy_(inverse_frequency(stats.category, len(self.spec.classes)))
+        if self.gender_weights == "balanced" and stats.gender is not None:
+            self.gender_weight.copy_(inverse_frequency(stats.gender, 2))
         if self.needs_utterance_stats:
             if stats.utterance is None:
                 raise ConfigError("stats_norm needs the utterance statistics of the training rows, which "
@@ -231,7 +250,8 @@ class SpeechEQ(BenchModel):
         if self.intensity is not None:
             out["intensity"] = self.intensity(grad_scale(emo, s))
         if self.gender is not None:
-            out["gender"] = self.gender(grad_scale(h, s))
+            g_in = h if self.gender_from == "encoder" else torch.cat([h, stats], dim=-1)
+            out["gender"] = self.gender(grad_scale(g_in, s))
         if self.phones is not None:
             out["phones"] = self.phones(grad_scale(low if self.ctc_from == "conv" else x, s)).log_softmax(-1)
             out["frames"] = frames
@@ -252,7 +272,8 @@ class SpeechEQ(BenchModel):
         if "intensity" in out:
             parts["intensity"] = CoralHead.loss(out["intensity"], batch["intensity"])
         if "gender" in out:
-            parts["gender"] = masked_ce(out["gender"], batch["gender"])
+            parts["gender"] = masked_ce(out["gender"], batch["gender"],
+                                        self.gender_weight if self.gender_weights == "balanced" else None)
         if "phones" in out:
             ok = batch["phone_lengths"] > 0
             if ok.any():
