@@ -19,7 +19,7 @@ from seqd_builder.benchmark.multicorpus import (check_disjoint, missing_classes,
 from seqd_builder.benchmark.results import validate_results
 from seqd_builder.benchmark.scoring import FoldScores
 from seqd_builder.benchmark.tasks import Task, load_task
-from seqd_builder.build import build
+from seqd_builder.pipeline import build
 from seqd_builder.corpora import load_card
 from seqd_builder.corpora.card import available_cards
 from seqd_builder.errors import ConfigError, ProtocolError, UnknownLabelError
