@@ -145,12 +145,18 @@ def _scale(scale) -> str:
     for key, value in scale.items():
         if key == "description":
             continue
-        if isinstance(value, dict):
-            value = ", ".join(f"{k} = {v}" for k, v in value.items())
-        elif isinstance(value, (list, tuple)):
-            value = ", ".join(map(str, value))
-        parts.append(f"{key.replace('_', ' ')}: {value}")
+        parts.append(f"{key.replace('_', ' ')}: {_words(value)}")
     return "; ".join(parts)
+
+
+def _words(value) -> str:
+    """A card value in words at any depth: ``a = 1, b = (c = 2)``, lists joined, no Python reprs."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = " + (f"({_words(v)})" if isinstance(v, dict) else _words(v))
+                         for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_words(v) for v in value)
+    return str(value)
 
 
 def _gather(parts: list[str], out: Path, *, root: list[str], shard: Optional[str],
