@@ -9,9 +9,10 @@ a stereo 48 kHz copy, a dangling link.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,36 @@ def dangle(path: Path) -> Path:
     path.unlink(missing_ok=True)
     path.symlink_to(path.parent / f".missing-{path.name}")
     return path
+
+
+@contextlib.contextmanager
+def unreadable(folder: Path | None) -> Iterator[None]:
+    """Make ``folder`` unreadable for the duration: ``chmod 0`` for a normal user; as root, who reads
+    every folder, ``os.scandir`` and ``os.listdir`` (under ``Path.iterdir``, ``glob`` and ``os.walk``)
+    refuse it with the ``PermissionError`` a user would get. ``None`` changes nothing."""
+    if folder is None:
+        yield
+        return
+    folder = Path(folder)
+    if os.geteuid() != 0:
+        folder.chmod(0)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    from unittest import mock
+
+    def guard(real):
+        def call(path="."):
+            try:
+                refused = Path(os.fsdecode(path)) == folder
+            except TypeError:  # a file descriptor
+                refused = False
+            if refused:
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real(path)
+        return call
+
+    with mock.patch("os.scandir", guard(os.scandir)), mock.patch("os.listdir", guard(os.listdir)):
+        yield

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
 import pyarrow as pa
@@ -241,27 +240,15 @@ def test_workers_die_with_their_killed_parent(tree, tmp_path):
 
 # --- 6. odd paths are rejections or reported skips; the build goes on ------------------------------
 
-def test_non_utf8_name_and_unreadable_folder_do_not_stop_the_build(tree, tmp_path, monkeypatch):
+def test_non_utf8_name_and_unreadable_folder_do_not_stop_the_build(tree, tmp_path):
     src = _make_tree(tmp_path / "t")
     a1 = src / "Audio_Speech_Actors_01-24" / "Actor_01"
     bad = os.path.join(os.fsencode(a1), b"03-01-01-01-01-01-01\xff.wav")
     shutil.copyfile(sorted(a1.glob("*.wav"))[1], bad)
     locked = src / "Audio_Speech_Actors_01-24" / "Actor_03"
-    if os.geteuid() == 0:  # root reads any folder: make this one fail as it would for a user
-        iterdir = Path.iterdir
-
-        def guarded(self):
-            if self == locked:
-                raise PermissionError(13, "Permission denied", str(self))
-            return iterdir(self)
-        monkeypatch.setattr(Path, "iterdir", guarded)
-    else:
-        locked.chmod(0)
-    try:
-        out = tmp_path / "hf"
+    out = tmp_path / "hf"
+    with testing.unreadable(locked):
         report = build(["ravdess"], out, root=src, progress=False, phones="none").configs[0]
-    finally:
-        locked.chmod(0o755)
     assert report.rejected["bad_encoding"] == 1 and report.balanced
     assert report.found == 64 - 15 and report.written == 58 - 15
     rej = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
@@ -273,26 +260,14 @@ def test_non_utf8_name_and_unreadable_folder_do_not_stop_the_build(tree, tmp_pat
     assert "Actor_03: Permission denied; skipped" in warnings
 
 
-def test_unreadable_speaker_folder_of_casia_is_a_reported_skip(shared_data, tmp_path, wav, monkeypatch):
+def test_unreadable_speaker_folder_of_casia_is_a_reported_skip(shared_data, tmp_path, wav):
     from test_casia import emobox_paths, make
 
     rels = [p for p in emobox_paths(shared_data) if p.endswith("/201.wav")]
     root = make(tmp_path / "CASIA", rels, wav)
     locked = root / "wangzhe"
-    if os.geteuid() == 0:  # root reads any folder: make this one fail as it would for a user
-        scandir = os.scandir
-
-        def guarded(path="."):
-            if isinstance(path, (str, os.PathLike)) and Path(path) == locked:
-                raise PermissionError(13, "Permission denied", str(path))
-            return scandir(path)
-        monkeypatch.setattr(os, "scandir", guarded)
-    else:
-        locked.chmod(0)
-    try:
+    with testing.unreadable(locked):
         report = build(["casia"], tmp_path / "hf", root=root, progress=False, phones="none").configs[0]
-    finally:
-        locked.chmod(0o755)
     assert (report.found, report.written, report.balanced) == (18, 18, True)
     acc = json.loads((tmp_path / "hf" / "manifest.json").read_text())["configs"]["casia"]["accounting"]
     assert acc["counted_from"] == "listing" and acc["skipped_folders"] == ["wangzhe"]

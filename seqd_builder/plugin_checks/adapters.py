@@ -167,12 +167,12 @@ def check_adapter_bad_audio_is_rejected_with_its_file(cls) -> None:
 def check_adapter_odd_paths_do_not_stop_the_build(cls) -> None:
     """A file whose name is not UTF-8 and a folder that cannot be read are reported (a bad_encoding
     rejection or an unlisted file; a skipped folder) while the build goes on, and the accounting still
-    balances. Root reads every folder, so the unreadable one is simulated at the system-call level."""
+    balances (:func:`seqd_builder.testing.unreadable` refuses the folder, as root too)."""
     import json
     import os
     import shutil
-    from unittest import mock
 
+    from .. import testing
     from ..pipeline import build
     from ..schema import RawItem
 
@@ -186,26 +186,8 @@ def check_adapter_odd_paths_do_not_stop_the_build(cls) -> None:
         shutil.copyfile(first, odd)
         folders = sorted({p.parent for p in audio if p.parent != first.parent and p.parent != copy})
         locked = folders[0] if folders and len({p.parent for p in audio}) > 1 else None
-        real_scandir, real_listdir = os.scandir, os.listdir
-
-        def refused(path) -> bool:
-            try:
-                return locked is not None and Path(os.fsdecode(path)) == locked
-            except TypeError:
-                return False
-
-        def scandir(path="."):
-            if refused(path):
-                raise PermissionError(13, "Permission denied", os.fsdecode(path))
-            return real_scandir(path)
-
-        def listdir(path="."):
-            if refused(path):
-                raise PermissionError(13, "Permission denied", os.fsdecode(path))
-            return real_listdir(path)
-
         out = Path(tmp) / "out"
-        with mock.patch("os.scandir", scandir), mock.patch("os.listdir", listdir):
+        with testing.unreadable(locked):
             report = build([cls.name], out, root=copy, options={cls.name: options} if options else None,
                            phones="none", progress=False, audit=False).configs[0]
         assert report.balanced, f"{cls.name}: accounting does not balance: {report.summary()}"
