@@ -123,3 +123,15 @@ class HubError(SeqdError, ConnectionError):
 
 class MissingToolError(SeqdError, RuntimeError):
     """An optional external tool (Montreal Forced Aligner, Chromium, Whisper weights) is absent."""
+
+
+def require(module: str, extra: str):
+    """Import an optional package, or raise :class:`MissingToolError` naming the extra that installs it
+    (``require("lhotse", "interop")``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingToolError(f"{module} is not installed",
+                               hint=f"pip install 'seqd-builder[{extra}]'") from exc

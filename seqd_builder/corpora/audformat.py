@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, MissingToolError, UnknownLabelError
+from ..errors import ConfigError, UnknownLabelError, require
 from ..schema import CATEGORIES, PhoneSegment, RawItem, Rejection, RejectReason, Split, Vote
 from .base import Adapter, register
 from .card import CorpusCard, IntensityScale
@@ -52,11 +52,7 @@ _FILE_FIELDS = {"speaker": "speaker", "gender": "gender", "age": "age", "languag
 
 
 def _load(root: Path):
-    try:
-        import audformat
-    except ImportError as exc:  # an optional extra
-        raise MissingToolError("audformat is not installed",
-                               hint="pip install 'seqd-builder[interop]'") from exc
+    audformat = require("audformat", "interop")
     if not (root / "db.yaml").is_file():
         return None
     try:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audio import SAMPLING_RATE
-from ..errors import MissingToolError
+from ..errors import require
 from ..schema import CATEGORIES, GENDERS
 from .source import SourceConfig, native_id, read_folder
 
@@ -68,12 +68,7 @@ class AudformatExport:
 
 
 def _audformat():
-    try:
-        import audformat
-    except ImportError as exc:  # an optional extra
-        raise MissingToolError("audformat is not installed",
-                               hint="pip install 'seqd-builder[interop]'") from exc
-    return audformat
+    return require("audformat", "interop")
 
 
 def _schemes(af, card: dict[str, Any]) -> dict[str, Any]:

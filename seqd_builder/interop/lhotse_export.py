@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import MissingToolError
+from ..errors import require
 from .source import SourceConfig, native_id, read_folder
 
 CUSTOM_COLUMNS = ("corpus", "category", "category_native", "category_perceived",
@@ -48,12 +48,7 @@ class LhotseExport:
 
 
 def _lhotse():
-    try:
-        import lhotse
-    except ImportError as exc:  # an optional extra
-        raise MissingToolError("lhotse is not installed",
-                               hint="pip install 'seqd-builder[interop]'") from exc
-    return lhotse
+    return require("lhotse", "interop")
 
 
 def supervision_of(row: dict[str, Any], duration: float):
