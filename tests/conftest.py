@@ -27,3 +27,16 @@ def wav(shared_data, tmp_path) -> Path:
     out = tmp_path / "one.wav"
     shutil.copy(next((shared_data / "audio" / "emodb" / "wav").glob("*.wav")), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def emodb_built(shared_data, tmp_path_factory) -> Path:
+    """The whole real EmoDB built once per test process into a dataset folder; tests read it and write
+    their outputs elsewhere."""
+    from seqd_builder.pipeline import build
+    from seqd_builder.testing import make_emodb_tree
+
+    root = tmp_path_factory.mktemp("emodb-built")
+    make_emodb_tree(root / "src")
+    build(["emodb"], root / "emodb-hf", root=root / "src", progress=False)
+    return root / "emodb-hf"

@@ -14,19 +14,13 @@ from seqd_builder.benchmark.provenance import data_fingerprint, effective_config
 from seqd_builder.benchmark.config import config_hash, load_model_config
 from seqd_builder.errors import SubmissionError
 from seqd_builder.leaderboard.validate import check_result
-from seqd_builder.testing import make_emodb_tree
 
 MODEL = ExternalModel("oracle-ish", description="test predictions", link="https://example.org/x")
 
 
 @pytest.fixture(scope="module")
-def emodb(tmp_path_factory, shared_data):
-    from seqd_builder.pipeline.stream import build
-
-    root = tmp_path_factory.mktemp("ext")
-    make_emodb_tree(root / "src")
-    build(["emodb"], root / "emodb-hf", root=root / "src", progress=False)
-    return root / "emodb-hf"
+def emodb(emodb_built):
+    return emodb_built
 
 
 @pytest.fixture(scope="module")

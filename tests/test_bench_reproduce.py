@@ -7,17 +7,11 @@ import pytest
 from seqd_builder.benchmark.reproduce import reproduce_result
 from seqd_builder.benchmark.runner import run_task
 from seqd_builder.errors import SubmissionError
-from seqd_builder.testing import make_emodb_tree
 
 
 @pytest.fixture(scope="module")
-def emodb(tmp_path_factory, shared_data):
-    from seqd_builder.pipeline.stream import build
-
-    root = tmp_path_factory.mktemp("repro")
-    make_emodb_tree(root / "src")
-    build(["emodb"], root / "emodb-hf", root=root / "src", progress=False)
-    return root / "emodb-hf"
+def emodb(emodb_built):
+    return emodb_built
 
 
 def test_baseline_fbank_on_two_emodb_folds_reruns_bit_identically(emodb, tmp_path):
