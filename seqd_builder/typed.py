@@ -42,10 +42,19 @@ def validate_file_record(cls: type[T], data: dict[str, Any], *, file: str | Path
                     if cause.file is None:
                         raise ConfigError(str(cause), file=file, hint=cause.hint) from None
                     raise cause from None
-            problems.append(f"{loc or '(top level)'}: {err['msg']} (got {err['input']!r})")
-        raise ConfigError(f"{what} has {len(problems)} invalid value(s):\n  - " + "\n  - ".join(problems),
-                          file=file, hint="fix these keys; the documentation of the file format lists "
-                                          "each key's type") from None
+            problems.append(_problem(loc, err))
+        raise _invalid(what, problems, file) from None
+
+
+def _problem(loc: str, err: dict) -> str:
+    return f"{loc or '(top level)'}: {err['msg']} (got {err['input']!r})"
+
+
+def _invalid(what: str, problems: list[str], file: str | Path | None) -> ConfigError:
+    """One error listing every problem of a file, each with its key path."""
+    return ConfigError(f"{what} has {len(problems)} invalid value(s):\n  - " + "\n  - ".join(problems),
+                       file=file, hint="fix these keys; the documentation of the file format lists each "
+                                       "key's type")
 
 
 @functools.lru_cache(maxsize=None)
@@ -73,7 +82,5 @@ def check_flat_record(cls: type, data: dict[str, Any], *, file: str | Path | Non
     try:
         _strict_model(cls).model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err['input']!r})"
-                    for err in exc.errors(include_url=False)]
-        raise ConfigError(f"{what} has {len(problems)} invalid value(s):\n  - " + "\n  - ".join(problems),
-                          file=file) from None
+        problems = [_problem(".".join(str(p) for p in err["loc"]), err) for err in exc.errors(include_url=False)]
+        raise _invalid(what, problems, file) from None

@@ -188,12 +188,7 @@ class Adapter(ABC):
 
     def listdir(self, folder: Path) -> list[Path]:
         """A folder's entries, sorted; an unreadable folder is skipped (reported), not fatal."""
-        try:
-            return sorted(folder.iterdir())
-        except OSError as exc:
-            self.skip(folder, "unreadable_folder", f"{exc.strerror or exc}")
-            self.warn("unreadable_folder", f"{self.rel(folder)}: {exc.strerror or exc}; skipped")
-            return []
+        return [Path(e.path) for e in self.scandir(folder)]
 
     def wav_files(self, folder: Path) -> Iterator[Path]:
         """The ``.wav`` files of a folder (any case: copies from case-insensitive file systems carry
@@ -207,8 +202,8 @@ class Adapter(ABC):
             yield path
 
     def scandir(self, folder: str | Path) -> list[os.DirEntry]:
-        """:func:`os.scandir` of a folder, sorted by name; an unreadable folder is skipped (reported),
-        not fatal, as :meth:`listdir` does."""
+        """:func:`os.scandir` of a folder, sorted by name; an unreadable folder is skipped (reported
+        once, as a skip and a warning), not fatal. :meth:`listdir` and :meth:`wav_files` read through it."""
         try:
             with os.scandir(folder) as entries:
                 return sorted(entries, key=lambda e: e.name)
